@@ -1,0 +1,2 @@
+/* skeleton: replaced by its owner */
+typedef int txp__skeleton_junit;
