@@ -3,7 +3,7 @@
 # txp_add_golden_test, and txp_finish (called once, last, by the top-level CMakeLists.txt).
 #
 # CTest naming contract: every test name starts with its component ("pkt.unit.csum"), and every
-# test carries two labels: the component and the kind (unit, conformance, fuzz-smoke, kernel).
+# test carries two labels: the component and the kind (unit, conformance, fuzz-replay, kernel).
 include_guard(GLOBAL)
 
 set(TXP_KNOWN_COMPONENTS pkt tcp ip fib ipt neigh qdisc ring stack harness)
@@ -146,7 +146,7 @@ endfunction()
 # txp_add_fuzzer(COMPONENT pkt NAME pkt_parse SOURCES fuzz/fuzz_pkt_parse.c [LIBS ...])
 # One LLVMFuzzerTestOneInput source becomes, depending on the build:
 #   replay (default)  fuzz_<name>, linked with harness/fuzz/replay_main.c, and a CTest entry
-#                     <component>.fuzz-smoke.<name> over corpus/<name>/ and corpus/regress/<name>/
+#                     <component>.fuzz-replay.<name> over corpus/<name>/ and corpus/regress/<name>/
 #   libfuzzer         fuzz_<name> linked with -fsanitize=fuzzer
 #   afl               fuzz_<name> built by afl-clang-fast with -fsanitize=fuzzer (libAFLDriver)
 #   TXP_LIB_FUZZING_ENGINE set (OSS-Fuzz): linked with that engine
@@ -176,9 +176,9 @@ function(txp_add_fuzzer)
   set_property(GLOBAL APPEND PROPERTY TXP_FUZZERS
     "${A_NAME}\t$<TARGET_FILE:${exe}>\t${TXP_CORPUS_DIR}/${A_NAME}\t${TXP_CORPUS_DIR}/${A_NAME}.dict\t${A_COMPONENT}")
   if(TXP_BUILD_TESTS AND NOT TXP_BUILD_FUZZERS)
-    add_test(NAME ${A_COMPONENT}.fuzz-smoke.${A_NAME}
+    add_test(NAME ${A_COMPONENT}.fuzz-replay.${A_NAME}
       COMMAND ${exe} ${TXP_CORPUS_DIR}/${A_NAME} ${TXP_CORPUS_DIR}/regress/${A_NAME})
-    _txp_test_props(${A_COMPONENT}.fuzz-smoke.${A_NAME} ${A_COMPONENT} fuzz-smoke)
+    _txp_test_props(${A_COMPONENT}.fuzz-replay.${A_NAME} ${A_COMPONENT} fuzz-replay)
   endif()
 endfunction()
 
