@@ -3,9 +3,9 @@
 #ifndef TXP_H_DIFF_H
 #define TXP_H_DIFF_H
 
-#include <stdio.h>
-
 #include "txpath/h_pcap.h"
+
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -3,10 +3,10 @@
 #ifndef TXP_H_PCAP_H
 #define TXP_H_PCAP_H
 
+#include "txpath/pkt.h"
+
 #include <stddef.h>
 #include <stdint.h>
-
-#include "txpath/pkt.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -25,6 +25,13 @@ struct txp_h_pcap_file {
     enum txp_link link;
     uint32_t count;
     struct txp_h_pcap_rec *recs; /**< count records; data blocks owned by the file */
+    /* Added by the harness owner: the file header as found, for byte-level comparisons. */
+    uint32_t linktype; /**< LINKTYPE_* number in the file header (1, 12, 101 or 228) */
+    uint32_t snaplen;  /**< snapshot length in the file header */
+    uint16_t version_major;
+    uint16_t version_minor;
+    uint8_t nsec;    /**< 1 for a nanosecond-resolution file */
+    uint8_t swapped; /**< 1 when the file's byte order differs from the host's */
 };
 
 /**
@@ -48,6 +55,16 @@ struct txp_h_pcap_writer;
  */
 int txp_h_pcap_create(const char *path, enum txp_link link, struct txp_h_pcap_writer **out,
                       struct txp_diag *d);
+
+/**
+ * As txp_h_pcap_create(), choosing the timestamp resolution: @p nsec 0 writes a microsecond
+ * file (magic a1b2c3d4, timestamps truncated to the microsecond), 1 a nanosecond file (a1b23c4d).
+ * @return TXP_OK, TXP_EINVAL (link type) or TXP_EIO with @p d filled.
+ * Ownership: *out owned; close with txp_h_pcap_close(). Thread-safety: per writer.
+ * Complexity: O(1).
+ */
+int txp_h_pcap_create_prec(const char *path, enum txp_link link, int nsec,
+                           struct txp_h_pcap_writer **out, struct txp_diag *d);
 
 /**
  * Append one record.
