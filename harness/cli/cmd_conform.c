@@ -587,11 +587,16 @@ txp_h_cli_conform(int argc, char **argv)
     if (o.ncases) {
         for (int i = 0; i < o.ncases; i++) {
             char group[64], name[128], tmp[H_PATH_MAX];
-            h_parent_name(o.cases[i], group, sizeof group);
             (void)snprintf(tmp, sizeof tmp, "%s", o.cases[i]);
             size_t n = strlen(tmp);
             while (n > 1 && tmp[n - 1] == '/')
                 tmp[--n] = '\0';
+            /* Accept the case.json file itself as well as its folder. */
+            if (n > 10 && strcmp(tmp + n - 10, "/case.json") == 0 && h_is_file(tmp)) {
+                n -= 10;
+                tmp[n] = '\0';
+            }
+            h_parent_name(tmp, group, sizeof group);
             const char *slash = strrchr(tmp, '/');
             (void)snprintf(name, sizeof name, "%.127s", slash ? slash + 1 : tmp);
             if (!o.component || strcmp(o.component, group) == 0)

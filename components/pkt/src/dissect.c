@@ -221,8 +221,8 @@ txp_dissect_build(uint8_t *out, size_t cap, const struct txp_dissect *d, const u
         return TXP_EINVAL;
     if (d->layers & TXP_L_IPV4) {
         size_t ihl = (size_t)d->ip.ihl * 4;
-        if (d->ip.tot_len < ihl || (size_t)d->l3_off + d->ip.tot_len + d->trailer_len !=
-                                       d->frame_len)
+        if (d->ip.tot_len < ihl ||
+            (size_t)d->l3_off + d->ip.tot_len + d->trailer_len != d->frame_len)
             return TXP_EINVAL;
     }
     if (cap < d->frame_len)

@@ -8,9 +8,9 @@
  * ICMP: only the 8-byte header is parsed; its checksum covers the payload too and is reported,
  * not verified.
  */
+#include "txpath/prot/udp.h"
 #include "txpath/be.h"
 #include "txpath/prot/ip.h"
-#include "txpath/prot/udp.h"
 
 #define UDP_OFF_SPORT 0
 #define UDP_OFF_DPORT 2

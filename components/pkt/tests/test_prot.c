@@ -53,10 +53,10 @@ static const uint8_t v_eth_arp[42] = {
     0x0a, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0a, 0x00, 0x00, 0x02};
 
 /* IP(10.0.0.1 > 224.0.0.22, ttl 1, Router Alert)/UDP 7 > 9 "xy". IP 0x3aaf, UDP 0x9d39. */
-static const uint8_t v_raw_ip_ra_udp[34] = {
-    0x46, 0x00, 0x00, 0x22, 0x00, 0x01, 0x00, 0x00, 0x01, 0x11, 0x3a, 0xaf,
-    0x0a, 0x00, 0x00, 0x01, 0xe0, 0x00, 0x00, 0x16, 0x94, 0x04, 0x00, 0x00,
-    0x00, 0x07, 0x00, 0x09, 0x00, 0x0a, 0x9d, 0x39, 0x78, 0x79};
+static const uint8_t v_raw_ip_ra_udp[34] = {0x46, 0x00, 0x00, 0x22, 0x00, 0x01, 0x00, 0x00, 0x01,
+                                            0x11, 0x3a, 0xaf, 0x0a, 0x00, 0x00, 0x01, 0xe0, 0x00,
+                                            0x00, 0x16, 0x94, 0x04, 0x00, 0x00, 0x00, 0x07, 0x00,
+                                            0x09, 0x00, 0x0a, 0x9d, 0x39, 0x78, 0x79};
 
 /* The classic IPv4 header (UDP, 115 bytes total, DF), checksum 0xb861. */
 static const uint8_t v_ip_b861[20] = {0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11,
@@ -64,11 +64,11 @@ static const uint8_t v_ip_b861[20] = {0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 
 
 /* ------------------------------------------------------------------ helpers */
 
-#define EXPECT_PERR(rc, pe, r, off)                                                            \
-    do {                                                                                       \
-        CU_ASSERT_EQUAL((rc), TXP_EBADMSG);                                                    \
-        CU_ASSERT_EQUAL((pe).reason, (r));                                                     \
-        CU_ASSERT_EQUAL((pe).offset, (uint32_t)(off));                                         \
+#define EXPECT_PERR(rc, pe, r, off)                                                                \
+    do {                                                                                           \
+        CU_ASSERT_EQUAL((rc), TXP_EBADMSG);                                                        \
+        CU_ASSERT_EQUAL((pe).reason, (r));                                                         \
+        CU_ASSERT_EQUAL((pe).offset, (uint32_t)(off));                                             \
     } while (0)
 
 /* Copy @p src[0..n) to the end of a guarded mapping: data[n] is a PROT_NONE byte. */
@@ -630,10 +630,10 @@ static void
 test_ipv4_addr_text(void)
 {
     static const char *const bad[] = {
-        "",         "1.2.3",     "1.2.3.4.",  "1.2.3.4 ",  " 1.2.3.4",    "+1.2.3.4",
-        "1.+2.3.4", "1..2.3",    "1.2.3.256", "256.0.0.1", "01.2.3.4",    "1.2.3.00",
+        "",         "1.2.3",     "1.2.3.4.",   "1.2.3.4 ",  " 1.2.3.4",   "+1.2.3.4",
+        "1.+2.3.4", "1..2.3",    "1.2.3.256",  "256.0.0.1", "01.2.3.4",   "1.2.3.00",
         "1.2.3.-4", "1.2.3.4x",  "1234.1.1.1", "0x1.2.3.4", "1.2.3.4.5",  "1,2,3,4",
-        ".1.2.3",   "1.2.3.999", "4294967296",  "1.2.3.",   "1.2.3.0004",
+        ".1.2.3",   "1.2.3.999", "4294967296", "1.2.3.",    "1.2.3.0004",
     };
     uint32_t a = 0x11111111u;
     char s[16];
@@ -782,9 +782,9 @@ test_ipv4opt_roundtrip(void)
     uint8_t out[24];
     uint8_t b[60];
     size_t hl;
-    static const uint8_t ts[40] = {68, 12, 5, 0x01, 10, 0, 0, 1, 0, 0, 0, 0, 1, 1, 1, 1,
-                                   131, 7, 4, 10, 0, 0, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-                                   1, 1, 1, 1, 1, 1, 1, 0};
+    static const uint8_t ts[40] = {68, 12, 5,   0x01, 10, 0,  0, 1, 0, 0, 0, 0, 1, 1,
+                                   1,  1,  131, 7,    4,  10, 0, 0, 2, 1, 1, 1, 1, 1,
+                                   1,  1,  1,   1,    1,  1,  1, 1, 1, 1, 1, 0};
 
     /* scapy's Router Alert datagram: fields, checksum 0x3aaf both ways */
     CU_ASSERT_EQUAL_FATAL(g_ipv4(v_raw_ip_ra_udp, sizeof(v_raw_ip_ra_udp), &h, &pe), 24);
@@ -1003,18 +1003,18 @@ static void
 test_tcpopt_errors(void)
 {
     static const struct tcpopt_bad v[] = {
-        {{1, 1, 1, 2}, 4, TXP_PARSE_OPT_OVERRUN, 3},               /* kind, no length byte */
-        {{1, 2, 4, 5}, 4, TXP_PARSE_OPT_OVERRUN, 1},               /* MSS cut short */
-        {{30, 9, 0, 0, 0, 0, 0, 0}, 8, TXP_PARSE_OPT_OVERRUN, 0},  /* unknown past the end */
-        {{1, 30, 0, 1}, 4, TXP_PARSE_BAD_OPT_LEN, 1},              /* length 0 */
-        {{1, 1, 30, 1}, 4, TXP_PARSE_BAD_OPT_LEN, 2},              /* length 1 */
-        {{2, 3, 5, 1}, 4, TXP_PARSE_BAD_OPT_LEN, 0},               /* MSS 3 */
+        {{1, 1, 1, 2}, 4, TXP_PARSE_OPT_OVERRUN, 3},                /* kind, no length byte */
+        {{1, 2, 4, 5}, 4, TXP_PARSE_OPT_OVERRUN, 1},                /* MSS cut short */
+        {{30, 9, 0, 0, 0, 0, 0, 0}, 8, TXP_PARSE_OPT_OVERRUN, 0},   /* unknown past the end */
+        {{1, 30, 0, 1}, 4, TXP_PARSE_BAD_OPT_LEN, 1},               /* length 0 */
+        {{1, 1, 30, 1}, 4, TXP_PARSE_BAD_OPT_LEN, 2},               /* length 1 */
+        {{2, 3, 5, 1}, 4, TXP_PARSE_BAD_OPT_LEN, 0},                /* MSS 3 */
         {{1, 2, 5, 5, 0xb4, 1, 1, 1}, 8, TXP_PARSE_BAD_OPT_LEN, 1}, /* MSS 5 */
-        {{3, 4, 7, 0}, 4, TXP_PARSE_BAD_OPT_LEN, 0},               /* WS 4 */
-        {{1, 3, 2, 1}, 4, TXP_PARSE_BAD_OPT_LEN, 1},               /* WS 2 */
-        {{4, 3, 0, 1}, 4, TXP_PARSE_BAD_OPT_LEN, 0},               /* SACK_PERM 3 */
-        {{1, 1, 8, 8, 0, 0, 0, 0, 0, 0, 0, 0}, 12, TXP_PARSE_BAD_OPT_LEN, 2}, /* TS 8 */
-        {{5, 2, 1, 1}, 4, TXP_PARSE_BAD_OPT_LEN, 0},               /* SACK, no block */
+        {{3, 4, 7, 0}, 4, TXP_PARSE_BAD_OPT_LEN, 0},                /* WS 4 */
+        {{1, 3, 2, 1}, 4, TXP_PARSE_BAD_OPT_LEN, 1},                /* WS 2 */
+        {{4, 3, 0, 1}, 4, TXP_PARSE_BAD_OPT_LEN, 0},                /* SACK_PERM 3 */
+        {{1, 1, 8, 8, 0, 0, 0, 0, 0, 0, 0, 0}, 12, TXP_PARSE_BAD_OPT_LEN, 2},  /* TS 8 */
+        {{5, 2, 1, 1}, 4, TXP_PARSE_BAD_OPT_LEN, 0},                           /* SACK, no block */
         {{5, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 12, TXP_PARSE_BAD_OPT_LEN, 0},  /* SACK 9 */
         {{5, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 12, TXP_PARSE_BAD_OPT_LEN, 0}, /* SACK 12 */
     };
@@ -1239,8 +1239,7 @@ test_dissect_icmp_arp_other(void)
 static void
 test_dissect_raw_ipv4(void)
 {
-    struct txp_dissect d = dissect_ok(v_raw_ip_ra_udp, sizeof(v_raw_ip_ra_udp),
-                                      TXP_LINK_RAW_IPV4);
+    struct txp_dissect d = dissect_ok(v_raw_ip_ra_udp, sizeof(v_raw_ip_ra_udp), TXP_LINK_RAW_IPV4);
     struct txp_parse_err pe = {TXP_PARSE_OK, 0};
     uint8_t f[34];
 
@@ -1260,14 +1259,16 @@ test_dissect_raw_ipv4(void)
     CU_ASSERT_EQUAL(d.layers, 0);
     /* unknown link type */
     CU_ASSERT_EQUAL(g_dissect(f, sizeof(f), (enum txp_link)147, &d), TXP_ENOTSUP);
+    CU_ASSERT_EQUAL(d.err.reason, TXP_PARSE_UNSUPPORTED);
+    CU_ASSERT_EQUAL(d.layers, 0);
 }
 
 /* Expect a failed dissection with the given error, failing layer and layers that parsed. */
-#define EXPECT_DERR(rc, d, r, off, layer, ok_layers)                                           \
-    do {                                                                                       \
-        EXPECT_PERR((rc), (d).err, (r), (off));                                                \
-        CU_ASSERT_EQUAL((d).err_layer, (layer));                                               \
-        CU_ASSERT_EQUAL((d).layers, (ok_layers));                                              \
+#define EXPECT_DERR(rc, d, r, off, layer, ok_layers)                                               \
+    do {                                                                                           \
+        EXPECT_PERR((rc), (d).err, (r), (off));                                                    \
+        CU_ASSERT_EQUAL((d).err_layer, (layer));                                                   \
+        CU_ASSERT_EQUAL((d).layers, (ok_layers));                                                  \
     } while (0)
 
 static void
@@ -1463,12 +1464,15 @@ static const struct txp_h_test eth_tests[] = {
 static const struct txp_h_test arp_tests[] = {
     TXP_H_TEST(test_arp_parse_known), TXP_H_TEST(test_arp_truncated_every_len),
     TXP_H_TEST(test_arp_bad_addr_len), TXP_H_TEST(test_arp_build_roundtrip), TXP_H_TEST_END};
-static const struct txp_h_test ipv4_tests[] = {
-    TXP_H_TEST(test_ipv4_known_vector), TXP_H_TEST(test_ipv4_truncated_every_len),
-    TXP_H_TEST(test_ipv4_bad_version),  TXP_H_TEST(test_ipv4_bad_ihl),
-    TXP_H_TEST(test_ipv4_len_mismatch), TXP_H_TEST(test_ipv4_build_fields),
-    TXP_H_TEST(test_ipv4_l4_csum),      TXP_H_TEST(test_ipv4_addr_text),
-    TXP_H_TEST_END};
+static const struct txp_h_test ipv4_tests[] = {TXP_H_TEST(test_ipv4_known_vector),
+                                               TXP_H_TEST(test_ipv4_truncated_every_len),
+                                               TXP_H_TEST(test_ipv4_bad_version),
+                                               TXP_H_TEST(test_ipv4_bad_ihl),
+                                               TXP_H_TEST(test_ipv4_len_mismatch),
+                                               TXP_H_TEST(test_ipv4_build_fields),
+                                               TXP_H_TEST(test_ipv4_l4_csum),
+                                               TXP_H_TEST(test_ipv4_addr_text),
+                                               TXP_H_TEST_END};
 static const struct txp_h_test ipv4opt_tests[] = {
     TXP_H_TEST(test_ipv4opt_iterate), TXP_H_TEST(test_ipv4opt_iter_errors),
     TXP_H_TEST(test_ipv4opt_parse_errors), TXP_H_TEST(test_ipv4opt_roundtrip), TXP_H_TEST_END};
@@ -1476,23 +1480,22 @@ static const struct txp_h_test tcp_tests[] = {
     TXP_H_TEST(test_tcp_parse_known), TXP_H_TEST(test_tcp_truncated_every_len),
     TXP_H_TEST(test_tcp_bad_doff), TXP_H_TEST(test_tcp_build_roundtrip), TXP_H_TEST_END};
 static const struct txp_h_test tcpopt_tests[] = {
-    TXP_H_TEST(test_tcpopt_decode_syn), TXP_H_TEST(test_tcpopt_sack_blocks),
-    TXP_H_TEST(test_tcpopt_eol_unknown), TXP_H_TEST(test_tcpopt_errors),
+    TXP_H_TEST(test_tcpopt_decode_syn),      TXP_H_TEST(test_tcpopt_sack_blocks),
+    TXP_H_TEST(test_tcpopt_eol_unknown),     TXP_H_TEST(test_tcpopt_errors),
     TXP_H_TEST(test_tcpopt_sack_len_limits), TXP_H_TEST_END};
 static const struct txp_h_test udp_tests[] = {
     TXP_H_TEST(test_udp_parse_known), TXP_H_TEST(test_udp_truncated_every_len),
     TXP_H_TEST(test_udp_len_mismatch), TXP_H_TEST(test_icmp_parse_build), TXP_H_TEST_END};
-static const struct txp_h_test dissect_tests[] = {
-    TXP_H_TEST(test_dissect_tcp),
-    TXP_H_TEST(test_dissect_udp_padded),
-    TXP_H_TEST(test_dissect_icmp_arp_other),
-    TXP_H_TEST(test_dissect_raw_ipv4),
-    TXP_H_TEST(test_dissect_truncated_every_len),
-    TXP_H_TEST(test_dissect_l4_errors),
-    TXP_H_TEST(test_dissect_fragments),
-    TXP_H_TEST(test_dissect_build_checks),
-    TXP_H_TEST(test_dissect_every_prefix_roundtrips),
-    TXP_H_TEST_END};
+static const struct txp_h_test dissect_tests[] = {TXP_H_TEST(test_dissect_tcp),
+                                                  TXP_H_TEST(test_dissect_udp_padded),
+                                                  TXP_H_TEST(test_dissect_icmp_arp_other),
+                                                  TXP_H_TEST(test_dissect_raw_ipv4),
+                                                  TXP_H_TEST(test_dissect_truncated_every_len),
+                                                  TXP_H_TEST(test_dissect_l4_errors),
+                                                  TXP_H_TEST(test_dissect_fragments),
+                                                  TXP_H_TEST(test_dissect_build_checks),
+                                                  TXP_H_TEST(test_dissect_every_prefix_roundtrips),
+                                                  TXP_H_TEST_END};
 
 static const struct txp_h_suite suites[] = {
     TXP_H_SUITE("eth", NULL, NULL, eth_tests),

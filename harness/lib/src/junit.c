@@ -279,28 +279,26 @@ txp_h_junit_close(struct txp_h_junit *j, struct txp_diag *d)
     if (!j)
         return TXP_OK;
     int rc = TXP_OK;
+    /* The diagnostic outlives the report, so it names the file in the message. */
     if (d)
-        txp_diag_init(d, j->path);
+        txp_diag_init(d, "junit");
     FILE *fp = fopen(j->path, "w");
     if (!fp) {
         if (d)
-            (void)txp_diag_set(d, 0, 0, "cannot create: %s", strerror(errno));
+            (void)txp_diag_set(d, 0, 0, "cannot create %s: %s", j->path, strerror(errno));
         rc = TXP_EIO;
     } else {
         h_write(fp, j);
         int bad = ferror(fp);
         if (fclose(fp) != 0 || bad) {
             if (d)
-                (void)txp_diag_set(d, 0, 0, "write error");
+                (void)txp_diag_set(d, 0, 0, "write error on %s", j->path);
             rc = TXP_EIO;
         }
     }
     for (size_t i = 0; i < j->count; i++)
         h_case_free(&j->cases[i]);
     free(j->cases);
-    /* d->file pointed at j->path; it must not dangle once the report is gone. */
-    if (d && rc != TXP_OK)
-        d->file = "junit report";
     free(j->path);
     free(j);
     return rc;

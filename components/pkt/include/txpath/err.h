@@ -208,6 +208,20 @@ int txp_diag_set(struct txp_diag *d, uint32_t line, uint32_t column, const char 
     ;
 
 /**
+ * Record an error at byte @p byte_offset of a binary input (a pcap) with a printf-style message;
+ * clears line and column, so txp_diag_format() prints the "file: byte N: message" form.
+ * @param d diagnostic. @param byte_offset offset from the start of the input.
+ * @param fmt printf format.
+ * @return TXP_EBADMSG, so a parser can write `return txp_diag_set_byte(...)`.
+ * Ownership: borrows. Thread-safety: per object. Complexity: O(len).
+ */
+int txp_diag_set_byte(struct txp_diag *d, uint64_t byte_offset, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/**
  * Format a diagnostic as "file:line:col: message" (or "file: byte N: message").
  * @param d diagnostic. @param out buffer. @param cap its size.
  * @return number of characters that would have been written, as snprintf.

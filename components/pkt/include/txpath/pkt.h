@@ -201,6 +201,23 @@ uint32_t txp_pkt_pool_in_use(const struct txp_pkt_pool *pool);
 /** @return packets the pool holds in all. Complexity: O(1). */
 uint32_t txp_pkt_pool_count(const struct txp_pkt_pool *pool);
 
+/** Pool counters (txp_pkt_pool_stats()). */
+struct txp_pkt_pool_stats {
+    uint32_t count;       /**< packets the pool holds */
+    uint32_t in_use;      /**< packets currently allocated */
+    uint32_t high_water;  /**< largest in_use seen */
+    uint64_t allocs;      /**< successful txp_pkt_alloc() and txp_pkt_clone() */
+    uint64_t frees;       /**< packets returned with txp_pkt_free() */
+    uint64_t alloc_fails; /**< allocations and clones refused because the pool was empty */
+};
+
+/**
+ * Read the pool's counters.
+ * @param pool the pool. @param out filled with the counters.
+ * Ownership: borrows both. Thread-safety: per pool. Complexity: O(1).
+ */
+void txp_pkt_pool_stats(const struct txp_pkt_pool *pool, struct txp_pkt_pool_stats *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -31,7 +31,7 @@ struct txp_h_pcap_file {
     uint16_t version_major;
     uint16_t version_minor;
     uint8_t nsec;    /**< 1 for a nanosecond-resolution file */
-    uint8_t swapped; /**< 1 when the file's byte order differs from the host's */
+    uint8_t swapped; /**< 1 for a big-endian file (magic read as d4c3b2a1 little-endian) */
 };
 
 /**
