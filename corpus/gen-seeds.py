@@ -18,18 +18,21 @@ The output is deterministic: no clock, no randomness except a fixed-seed PRNG, a
 checksum / length is computed by scapy from fixed fields. Seed file names are
 <index>-<what>.bin so a diff of the corpus reads well. --check regenerates into a temporary
 folder and fails if anything differs from the committed files (for CI).
+
+Only files named NNN-*.bin belong to the generator: it rewrites those and leaves every other
+file alone, so seeds added by hand or by a libFuzzer merge can sit beside them.
 """
 
 import argparse
 import filecmp
 import os
 import random
-import shutil
 import struct
 import sys
 import tempfile
 
 import logging
+import re
 
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 
@@ -259,13 +262,23 @@ def buf_seeds():
 
 # ------------------------------------------------------------------------------- main
 
+GENERATED = re.compile(r"^[0-9]{3}-[A-Za-z0-9_.-]+\.bin$")
+
+
+def generated_names(d):
+    """The files in folder d that the generator owns (NNN-name.bin), sorted."""
+    if not os.path.isdir(d):
+        return []
+    return sorted(n for n in os.listdir(d) if GENERATED.match(n))
+
+
 def write_all(out):
     gens = {"pkt_dissect": dissect_seeds, "pkt_csum": csum_seeds, "pkt_buf": buf_seeds}
     for target in TARGETS:
         d = os.path.join(out, target)
-        if os.path.isdir(d):
-            shutil.rmtree(d)
-        os.makedirs(d)
+        os.makedirs(d, exist_ok=True)
+        for old in generated_names(d):
+            os.remove(os.path.join(d, old))
         seeds = gens[target]()
         names = set()
         for i, (name, data) in enumerate(seeds):
@@ -290,11 +303,12 @@ def main():
         write_all(tmp)
         bad = []
         for target in TARGETS:
-            cmp = filecmp.dircmp(os.path.join(tmp, target), os.path.join(args.out, target))
-            bad += ["%s/%s" % (target, n) for n in cmp.left_only + cmp.right_only]
+            new = set(generated_names(os.path.join(tmp, target)))
+            old = set(generated_names(os.path.join(args.out, target)))
+            bad += ["%s/%s" % (target, n) for n in sorted(new ^ old)]
             _, mism, errs = filecmp.cmpfiles(os.path.join(tmp, target),
                                              os.path.join(args.out, target),
-                                             cmp.common_files, shallow=False)
+                                             sorted(new & old), shallow=False)
             bad += ["%s/%s" % (target, n) for n in mism + errs]
         if bad:
             print("gen-seeds: committed seeds differ from the generator:", *bad, sep="\n  ")

@@ -451,11 +451,12 @@ h_run_case(const struct h_opts *o, const struct h_item *it, struct h_result *r, 
         fclose(mem);
     if (st == TXP_H_EXIT_OK) {
         r->st = H_PASS;
-        (void)snprintf(r->msg, sizeof r->msg, "%u packets", (unsigned)col.n);
+        (void)snprintf(r->msg, sizeof r->msg, "%u packet%s", (unsigned)col.n,
+                       col.n == 1 ? "" : "s");
     } else if (st == TXP_H_EXIT_DIFFER) {
         r->st = H_FAIL;
         (void)snprintf(r->msg, sizeof r->msg,
-                       "%s differs from %s: %u of %u golden packets differ (actual has %u)",
+                       "%s differs from %s: %u records differ (golden has %u, actual has %u)",
                        r->actual, golden, (unsigned)dr.packets_differing, (unsigned)dr.golden_count,
                        (unsigned)dr.actual_count);
     } else {

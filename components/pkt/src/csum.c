@@ -67,10 +67,10 @@ txp_sum16_be(const uint8_t *p, size_t len)
         len -= 2;
     }
     s = txp_fold64_16(acc);
-#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) &&                             \
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) &&                                 \
     __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     s = ((s & 0xFFu) << 8) | (s >> 8);
-#elif defined(__BYTE_ORDER__) && defined(__ORDER_BIG_ENDIAN__) &&                              \
+#elif defined(__BYTE_ORDER__) && defined(__ORDER_BIG_ENDIAN__) &&                                  \
     __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
     /* network order already */
 #else

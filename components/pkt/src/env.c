@@ -111,8 +111,8 @@ txp_env_init(struct txp_env *env, uint64_t seed, uint64_t now_ns)
 }
 
 void
-txp_log(const struct txp_env *env, enum txp_log_level level, const char *component,
-        const char *fmt, ...)
+txp_log(const struct txp_env *env, enum txp_log_level level, const char *component, const char *fmt,
+        ...)
 {
     char line[TXP_LOG_LINE_MAX + 1];
     va_list ap;

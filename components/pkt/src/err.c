@@ -31,8 +31,8 @@ txp_strerror(int err)
     switch (err) {
     case TXP_OK:
         return "success";
-#define TXP__ERR_MSG(name, val, msg)                                                           \
-    case -(val):                                                                               \
+#define TXP__ERR_MSG(name, val, msg)                                                               \
+    case -(val):                                                                                   \
         return msg;
         TXP_ERR_MAP(TXP__ERR_MSG)
 #undef TXP__ERR_MSG
@@ -47,8 +47,8 @@ txp_errname(int err)
     switch (err) {
     case TXP_OK:
         return "TXP_OK";
-#define TXP__ERR_NAME(name, val, msg)                                                          \
-    case -(val):                                                                               \
+#define TXP__ERR_NAME(name, val, msg)                                                              \
+    case -(val):                                                                                   \
         return "TXP_" #name;
         TXP_ERR_MAP(TXP__ERR_NAME)
 #undef TXP__ERR_NAME

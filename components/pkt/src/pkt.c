@@ -38,10 +38,10 @@
 #define TXP_OFF_ABSENT 0xFFFFu
 
 struct txp_pkt_pool {
-    struct txp_pkt *pkts;  /* descriptors, count of them */
-    uint8_t *live;         /* per-descriptor: 1 while allocated */
-    uint8_t *bufs;         /* storage, count * stride bytes */
-    struct txp_pkt *free;  /* LIFO free list through txp_pkt.next */
+    struct txp_pkt *pkts; /* descriptors, count of them */
+    uint8_t *live;        /* per-descriptor: 1 while allocated */
+    uint8_t *bufs;        /* storage, count * stride bytes */
+    struct txp_pkt *free; /* LIFO free list through txp_pkt.next */
     uint32_t count;
     uint32_t buf_size;
     uint32_t stride;
@@ -51,8 +51,8 @@ struct txp_pkt_pool {
     uint64_t allocs;
     uint64_t frees;
     uint64_t alloc_fails;
-    bool owned;          /* from txp_pkt_pool_create: destroy frees the block */
-    struct txp_alloc a;  /* the allocator of an owned pool (alloc == NULL: malloc) */
+    bool owned;         /* from txp_pkt_pool_create: destroy frees the block */
+    struct txp_alloc a; /* the allocator of an owned pool (alloc == NULL: malloc) */
 };
 
 /* Offsets of the parts of a pool block. */
@@ -235,8 +235,7 @@ txp_pkt_pool_init(void *mem, size_t len, const struct txp_pkt_pool_config *cfg,
     pool->count = cfg->count;
     pool->buf_size = cfg->buf_size;
     pool->stride = l.stride;
-    pool->headroom = cfg->buf_size >= 4u * TXP_PKT_HEADROOM ? TXP_PKT_HEADROOM
-                                                            : cfg->buf_size / 4u;
+    pool->headroom = cfg->buf_size >= 4u * TXP_PKT_HEADROOM ? TXP_PKT_HEADROOM : cfg->buf_size / 4u;
     memset(pool->live, 0, cfg->count);
     /* Build the free list so that the first allocations come out in index order. */
     pool->free = NULL;

@@ -117,28 +117,29 @@ h_add_result(struct h_run *r, const char *suite, const char *name)
     return x;
 }
 
-/* Append "file:line: condition\n" to @p x->details. */
+/* Append "file:line: condition\n" (or just "condition\n" when @p file is NULL) to @p x. */
 static void
-h_add_detail(struct h_run *r, struct h_result *x, const char *file, unsigned line,
-             const char *cond)
+h_add_detail(struct h_run *r, struct h_result *x, const char *file, unsigned line, const char *cond)
 {
     size_t old = x->details != NULL ? strlen(x->details) : 0;
+    char tmp[1024];
     size_t add;
     char *n;
     int k;
 
-    k = snprintf(NULL, 0, "%s:%u: %s\n", file != NULL ? file : "?", line,
-                 cond != NULL ? cond : "");
+    if (file != NULL)
+        k = snprintf(tmp, sizeof(tmp), "%s:%u: %s\n", file, line, cond != NULL ? cond : "");
+    else
+        k = snprintf(tmp, sizeof(tmp), "%s\n", cond != NULL ? cond : "");
     if (k < 0)
         return;
-    add = (size_t)k;
+    add = strlen(tmp);
     n = realloc(x->details, old + add + 1);
     if (n == NULL) {
         r->oom = true;
         return;
     }
-    (void)snprintf(n + old, add + 1, "%s:%u: %s\n", file != NULL ? file : "?", line,
-                   cond != NULL ? cond : "");
+    memcpy(n + old, tmp, add + 1);
     x->details = n;
 }
 
@@ -187,7 +188,7 @@ h_on_suite_init_failure(const CU_pSuite suite)
         if (x == NULL)
             return;
         x->status = H_ERROR;
-        h_add_detail(r, x, "suite", 0, "suite initialisation function failed");
+        h_add_detail(r, x, NULL, 0, "suite initialisation function failed");
     }
 }
 
@@ -353,7 +354,6 @@ txp_h_cunit_main(int argc, char **argv, const struct txp_h_suite *suites)
     size_t ntests = 0;
     const char *junit = NULL;
     bool list = false;
-    size_t total = 0;
     size_t selected = 0;
     struct h_run run;
     int status = 2;
@@ -462,10 +462,7 @@ txp_h_cunit_main(int argc, char **argv, const struct txp_h_suite *suites)
             }
             selected++;
         }
-        for (t = s->tests; t->name != NULL; t++)
-            total++;
     }
-    (void)total;
 
     run.cap = selected;
     run.res = calloc(selected > 0 ? selected : 1, sizeof(*run.res));
