@@ -456,7 +456,7 @@ h_run_case(const struct h_opts *o, const struct h_item *it, struct h_result *r, 
     } else if (st == TXP_H_EXIT_DIFFER) {
         r->st = H_FAIL;
         (void)snprintf(r->msg, sizeof r->msg,
-                       "%s differs from %s: %u records differ (golden has %u, actual has %u)",
+                       "%s differs from %s: differing records %u (golden has %u, actual has %u)",
                        r->actual, golden, (unsigned)dr.packets_differing, (unsigned)dr.golden_count,
                        (unsigned)dr.actual_count);
     } else {

@@ -223,7 +223,7 @@ txp_h_cli_diff(int argc, char **argv)
     if (st == TXP_H_EXIT_OK)
         printf("same: %u records\n", (unsigned)r.golden_count);
     else
-        printf("differ: %u records differ (golden has %u, actual has %u)\n",
+        printf("differ: differing records %u (golden has %u, actual has %u)\n",
                (unsigned)r.packets_differing, (unsigned)r.golden_count, (unsigned)r.actual_count);
     return st;
 }

@@ -36,7 +36,8 @@ LAYER is an object with "type" and that layer's fields (default in brackets):
              {"opt": "wscale", "value": W} | {"opt": "sack_perm"}
              {"opt": "ts", "val": V, "ecr": E} | {"opt": "sack", "blocks": [[L, R], ...]}
   udp      sport, dport
-  icmp     icmp_type [8], code [0], id [0], seq [0] (bytes 4..7 = id << 16 | seq)
+  icmp     icmp_type [8], code [0], id [0], seq [0] (bytes 4..7 = id << 16 | seq; scapy knows
+           id and seq only for echo-like types 0, 8, 13..18, so other types keep them 0)
   payload  hex: the bytes as hex digits ("" allowed)
 
 Regenerate with ci/regen-goldens (never edit a golden by hand).
@@ -54,6 +55,8 @@ IP_B = "198.51.100.7"
 
 _ETHERTYPE = {"ipv4": 0x0800, "arp": 0x0806}
 _PROTO = {"tcp": 6, "udp": 17, "icmp": 1}
+# ICMP types whose bytes 4..7 scapy models as id and seq (other types: keep id and seq 0).
+_ICMP_ID_SEQ_TYPES = (0, 8, 13, 14, 15, 16, 17, 18)
 
 
 def _ip_flags(s):
@@ -131,6 +134,8 @@ def _layer(lay, nxt):
     if t == "udp":
         return UDP(sport=lay["sport"], dport=lay["dport"])
     if t == "icmp":
+        if lay.get("icmp_type", 8) not in _ICMP_ID_SEQ_TYPES and (lay.get("id") or lay.get("seq")):
+            raise ValueError("icmp id/seq: scapy has them only for types %s" % _ICMP_ID_SEQ_TYPES)
         return ICMP(type=lay.get("icmp_type", 8), code=lay.get("code", 0), id=lay.get("id", 0),
                     seq=lay.get("seq", 0))
     if t == "payload":

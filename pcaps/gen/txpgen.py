@@ -79,7 +79,7 @@ def _scapy():
     import logging
 
     logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
-    import scapy.all  # noqa: F401
+    importlib.import_module("scapy.all")  # registers every layer (and bindings)
     from scapy.utils import wrpcap
 
     return wrpcap
@@ -152,7 +152,8 @@ def _tree(root, comp):
         if not os.path.isfile(os.path.join(cdir, "case.json")):
             continue  # not a case folder
         for f in ("case.json", "golden.pcap"):
-            out.add(os.path.join(comp, case, f))
+            if os.path.isfile(os.path.join(cdir, f)):
+                out.add(os.path.join(comp, case, f))
     return out
 
 
@@ -175,7 +176,7 @@ def check(only=None):
                     diffs.append("differs from regeneration: pcaps/%s" % rel)
         for line in diffs:
             print(line)
-        n = sum(len(_tree(tmp, c)) for c in comps) // 2
+        n = sum(len(_tree(tmp, c)) for c in comps) // 2  # two files per fresh case
         if diffs:
             print("txpgen --check: %d difference(s) over %d case(s); run ci/regen-goldens and "
                   "review the change" % (len(diffs), n))
@@ -209,9 +210,14 @@ def main(argv=None):
     out = os.path.abspath(a.out) if a.out else PCAPS_DIR
     _, written = generate(out, a.component)
     for d in written:
-        print("wrote %s" % os.path.relpath(d, os.getcwd()))
+        rel = os.path.relpath(d, os.getcwd())
+        print("wrote %s" % (d if rel.startswith("..") else rel))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # e.g. --list | head
+        sys.stderr.close()
+        sys.exit(0)
