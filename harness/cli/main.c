@@ -10,6 +10,7 @@
  * This file dispatches; cmd_diff.c and cmd_conform.c hold the subcommands.
  */
 #include "cli.h"
+#include "txpath/h_cli.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +33,8 @@ usage(FILE *out)
           "  help, --help, -h\n"
           "        this text\n",
           out);
+    for (const struct txp_h_cli_command *const *c = txp_h_cli_commands; *c != NULL; c++)
+        fprintf(out, "  %s\n        %s\n", (*c)->name, (*c)->summary);
 }
 
 int
@@ -50,6 +53,10 @@ main(int argc, char **argv)
         return txp_h_cli_diff(argc - 1, argv + 1);
     if (strcmp(cmd, "conform") == 0)
         return txp_h_cli_conform(argc - 1, argv + 1);
+    for (const struct txp_h_cli_command *const *c = txp_h_cli_commands; *c != NULL; c++) {
+        if (strcmp(cmd, (*c)->name) == 0)
+            return (*c)->run(argc - 1, argv + 1);
+    }
     fprintf(stderr, "txpath: unknown command '%s'\n\n", cmd);
     usage(stderr);
     return TXP_H_EXIT_ERROR;

@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: MIT
+# harness/kernel/lib.sh: shared helpers for differential tests against the live kernel.
+# Source it from a test script registered with txp_add_kernel_test():
+#
+#     . "$TXP_SOURCE_DIR/harness/kernel/lib.sh"
+#     txp_kernel_require ip iptables      # skip loudly (exit 77) if the machine cannot
+#     ns=$(txp_netns_new fib)             # a fresh namespace, deleted on exit
+#     ip -n "$ns" link set lo up
+#
+# A test that cannot run here must never pass silently: txp_kernel_skip prints a banner that
+# CTest shows with --output-on-failure and exits 77, which CTest reports as "Skipped".
+
+txp_kernel_skip() {
+    echo "=================================================================="
+    echo "SKIPPED (kernel test cannot run on this machine): $*"
+    echo "=================================================================="
+    exit 77
+}
+
+# txp_kernel_require CMD...: root, network namespaces, and each command must be available.
+txp_kernel_require() {
+    [ "$(id -u)" -eq 0 ] || txp_kernel_skip "not root"
+    for c in ip "$@"; do
+        command -v "$c" >/dev/null 2>&1 || txp_kernel_skip "command '$c' not found"
+    done
+    probe="txp-probe-$$"
+    ip netns add "$probe" 2>/dev/null || txp_kernel_skip "'ip netns add' failed (no CAP_SYS_ADMIN or no netns support)"
+    ip netns del "$probe" 2>/dev/null || true
+}
+
+TXP_NETNS_LIST=""
+txp_netns_cleanup() {
+    for n in $TXP_NETNS_LIST; do ip netns del "$n" 2>/dev/null || true; done
+}
+trap txp_netns_cleanup EXIT
+
+# txp_netns_new TAG: create a uniquely named namespace (removed when the script exits) and
+# print its name.
+txp_netns_new() {
+    n="txp-$1-$$-$(date +%s%N | tail -c 7)"
+    ip netns add "$n" || return 1
+    TXP_NETNS_LIST="$TXP_NETNS_LIST $n"
+    echo "$n"
+}
