@@ -48,15 +48,15 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FZ_CHECK(cond)                                                                         \
-    do {                                                                                       \
-        if (!(cond))                                                                           \
-            __builtin_trap();                                                                  \
+#define FZ_CHECK(cond)                                                                             \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            __builtin_trap();                                                                      \
     } while (0)
 
-#define FZ_SLOTS 12          /* live packets tracked at once (pool ones and caller-memory ones) */
-#define FZ_MAX_OPS 2048      /* bound on the work per input */
-#define FZ_LOCAL_MAX 2048    /* largest caller-memory packet buffer */
+#define FZ_SLOTS 12       /* live packets tracked at once (pool ones and caller-memory ones) */
+#define FZ_MAX_OPS 2048   /* bound on the work per input */
+#define FZ_LOCAL_MAX 2048 /* largest caller-memory packet buffer */
 #define FZ_FULL_CHECK_EVERY 8
 
 enum fz_op {
@@ -85,14 +85,14 @@ struct fz_feed {
 
 /** Reference model of one live packet. */
 struct fz_slot {
-    struct txp_pkt *p;         /**< NULL: slot free */
-    bool local;                /**< caller-memory packet (txp_pkt_init), not from the pool */
-    uint8_t *local_mem;        /**< its storage, owned by the target */
-    uint32_t buf_size;         /**< expected p->buf_size */
-    uint32_t headroom;         /**< expected data_off */
-    uint32_t len;              /**< expected len */
-    uint8_t *bytes;            /**< expected data bytes [0, len), capacity buf_size */
-    struct txp_pkt_meta meta;  /**< expected metadata */
+    struct txp_pkt *p;        /**< NULL: slot free */
+    bool local;               /**< caller-memory packet (txp_pkt_init), not from the pool */
+    uint8_t *local_mem;       /**< its storage, owned by the target */
+    uint32_t buf_size;        /**< expected p->buf_size */
+    uint32_t headroom;        /**< expected data_off */
+    uint32_t len;             /**< expected len */
+    uint8_t *bytes;           /**< expected data bytes [0, len), capacity buf_size */
+    struct txp_pkt_meta meta; /**< expected metadata */
 };
 
 /** The whole model. */

@@ -51,10 +51,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FZ_CHECK(cond)                                                                         \
-    do {                                                                                       \
-        if (!(cond))                                                                           \
-            __builtin_trap();                                                                  \
+#define FZ_CHECK(cond)                                                                             \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            __builtin_trap();                                                                      \
     } while (0)
 
 /* Header bytes before the data buffer (see the layout above). */
@@ -177,12 +177,11 @@ fz_check_pseudo(const uint8_t *l4, size_t len, uint32_t saddr, uint32_t daddr, u
     ph[9] = proto;
     txp_store_be16(ph + 10, l4len);
     sum_ph = ref_sum16(ph, sizeof(ph));
-    FZ_CHECK(txp_csum_fold(txp_csum_pseudo_ipv4(saddr, daddr, proto, l4len)) ==
-             ref_not(sum_ph));
+    FZ_CHECK(txp_csum_fold(txp_csum_pseudo_ipv4(saddr, daddr, proto, l4len)) == ref_not(sum_ph));
 
     want = ref_not(ref_add16(sum_ph, ref_sum16(l4, len)));
-    FZ_CHECK(txp_csum_fold(txp_csum_partial(l4, len, txp_csum_pseudo_ipv4(saddr, daddr, proto,
-                                                                         l4len))) == want);
+    FZ_CHECK(txp_csum_fold(txp_csum_partial(
+                 l4, len, txp_csum_pseudo_ipv4(saddr, daddr, proto, l4len))) == want);
     FZ_CHECK(txp_ipv4_l4_csum(saddr, daddr, proto, l4, len) == want);
 
     /* UDP: the pseudo-header carries protocol 17 and a computed 0 is sent as 0xFFFF. */

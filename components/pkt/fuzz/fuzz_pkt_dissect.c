@@ -43,10 +43,10 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* A failed invariant: trap at once so the engine saves the input and the line is visible. */
-#define FZ_CHECK(cond)                                                                         \
-    do {                                                                                       \
-        if (!(cond))                                                                           \
-            __builtin_trap();                                                                  \
+#define FZ_CHECK(cond)                                                                             \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            __builtin_trap();                                                                      \
     } while (0)
 
 /* Copy @p n bytes into a heap buffer of exactly @p n bytes (at least 1 allocated). */
@@ -226,8 +226,8 @@ fz_parser_ipv4(const uint8_t *buf, size_t len)
     FZ_CHECK(txp_ipv4_build(out, hl, &h, h.tot_len - hl, 0) == (int)hl);
     FZ_CHECK(txp_csum(out, hl) == 0);
     FZ_CHECK(memcmp(out, buf, TXP_IPV4_OFF_CSUM) == 0);
-    FZ_CHECK(memcmp(out + TXP_IPV4_OFF_SADDR, buf + TXP_IPV4_OFF_SADDR,
-                    hl - TXP_IPV4_OFF_SADDR) == 0);
+    FZ_CHECK(memcmp(out + TXP_IPV4_OFF_SADDR, buf + TXP_IPV4_OFF_SADDR, hl - TXP_IPV4_OFF_SADDR) ==
+             0);
     FZ_CHECK(txp_ipv4_build(out, hl - 1, &h, h.tot_len - hl, 0) == TXP_ENOSPC);
     free(out);
 }
@@ -281,8 +281,7 @@ fz_parser_udp(const uint8_t *buf, size_t len)
     FZ_CHECK(out != NULL);
     FZ_CHECK(txp_udp_build(out, TXP_UDP_HLEN, &h, (size_t)h.len - TXP_UDP_HLEN) == TXP_UDP_HLEN);
     fz_check_same(out, buf, TXP_UDP_HLEN);
-    FZ_CHECK(txp_udp_build(out, TXP_UDP_HLEN - 1, &h, (size_t)h.len - TXP_UDP_HLEN) ==
-             TXP_ENOSPC);
+    FZ_CHECK(txp_udp_build(out, TXP_UDP_HLEN - 1, &h, (size_t)h.len - TXP_UDP_HLEN) == TXP_ENOSPC);
     free(out);
 }
 
@@ -318,8 +317,7 @@ fz_one_layer(uint32_t l)
 }
 
 static void
-fz_check_accepted(const struct txp_dissect *d, const uint8_t *frame, size_t len,
-                  enum txp_link link)
+fz_check_accepted(const struct txp_dissect *d, const uint8_t *frame, size_t len, enum txp_link link)
 {
     const uint32_t l4 = TXP_L_TCP | TXP_L_UDP | TXP_L_ICMP;
     uint32_t hdr_end = 0;
@@ -334,8 +332,7 @@ fz_check_accepted(const struct txp_dissect *d, const uint8_t *frame, size_t len,
     FZ_CHECK((d->layers & l4) == 0 || fz_one_layer(d->layers & l4));
     FZ_CHECK((d->layers & l4) == 0 || (d->layers & TXP_L_IPV4) != 0);
     if (link == TXP_LINK_RAW_IPV4)
-        FZ_CHECK((d->layers & TXP_L_IPV4) != 0 && d->l3_off == 0 &&
-                 (d->layers & TXP_L_ARP) == 0);
+        FZ_CHECK((d->layers & TXP_L_IPV4) != 0 && d->l3_off == 0 && (d->layers & TXP_L_ARP) == 0);
     if (d->layers & TXP_L_ETH)
         hdr_end = TXP_ETH_HLEN;
     if (d->layers & TXP_L_ARP) {

@@ -17,26 +17,26 @@ extern "C" {
  * EMSGSIZE from a DF datagram) maps one to one.
  *   XX(name, value, message)
  */
-#define TXP_ERR_MAP(XX)                                                                        \
-    XX(EINVAL, 1, "invalid argument")                                                          \
-    XX(ENOMEM, 2, "out of memory")                                                             \
-    XX(ENOSPC, 3, "no space left (queue, ring or buffer full)")                                \
-    XX(ENOENT, 4, "no such entry")                                                             \
-    XX(EMSGSIZE, 5, "message too long")                                                        \
-    XX(EAGAIN, 6, "resource temporarily unavailable (more input needed)")                      \
-    XX(ENOTSUP, 7, "operation or feature not supported")                                       \
-    XX(ERANGE, 8, "value out of range")                                                        \
-    XX(EBADMSG, 9, "malformed input")                                                          \
-    XX(EEXIST, 10, "entry exists")                                                             \
-    XX(EIO, 11, "input/output error")                                                          \
-    XX(ENETUNREACH, 12, "network is unreachable")                                              \
-    XX(EHOSTUNREACH, 13, "no route to host")                                                   \
-    XX(EACCES, 14, "permission denied")                                                        \
-    XX(EPERM, 15, "operation not permitted")                                                   \
-    XX(EPIPE, 16, "broken pipe (connection shut down for writing)")                            \
-    XX(ECONNRESET, 17, "connection reset")                                                     \
-    XX(ENOBUFS, 18, "no buffer space available")                                               \
-    XX(EBUSY, 19, "device or resource busy")                                                   \
+#define TXP_ERR_MAP(XX)                                                                            \
+    XX(EINVAL, 1, "invalid argument")                                                              \
+    XX(ENOMEM, 2, "out of memory")                                                                 \
+    XX(ENOSPC, 3, "no space left (queue, ring or buffer full)")                                    \
+    XX(ENOENT, 4, "no such entry")                                                                 \
+    XX(EMSGSIZE, 5, "message too long")                                                            \
+    XX(EAGAIN, 6, "resource temporarily unavailable (more input needed)")                          \
+    XX(ENOTSUP, 7, "operation or feature not supported")                                           \
+    XX(ERANGE, 8, "value out of range")                                                            \
+    XX(EBADMSG, 9, "malformed input")                                                              \
+    XX(EEXIST, 10, "entry exists")                                                                 \
+    XX(EIO, 11, "input/output error")                                                              \
+    XX(ENETUNREACH, 12, "network is unreachable")                                                  \
+    XX(EHOSTUNREACH, 13, "no route to host")                                                       \
+    XX(EACCES, 14, "permission denied")                                                            \
+    XX(EPERM, 15, "operation not permitted")                                                       \
+    XX(EPIPE, 16, "broken pipe (connection shut down for writing)")                                \
+    XX(ECONNRESET, 17, "connection reset")                                                         \
+    XX(ENOBUFS, 18, "no buffer space available")                                                   \
+    XX(EBUSY, 19, "device or resource busy")                                                       \
     XX(ENOTCONN, 20, "not connected")
 
 /** Error codes. Functions return TXP_OK or the negative of one of these. */
@@ -70,43 +70,43 @@ const char *txp_errname(int err);
  * (include/net/dropreason-core.h) where one fits; the ones marked txpath have no Linux twin.
  *   XX(name, description)
  */
-#define TXP_DROP_MAP(XX)                                                                       \
-    XX(NOT_DROPPED, "not dropped")                                                             \
-    XX(NOT_SPECIFIED, "unspecified")                                                           \
-    XX(NOMEM, "no memory for the packet")                                                      \
-    XX(PKT_TOO_SMALL, "packet shorter than its headers")                                       \
-    XX(PKT_TOO_BIG, "packet larger than the MTU and not fragmentable")                         \
-    XX(HDR_TRUNC, "header truncated")                                                          \
-    XX(IP_INHDR, "bad IPv4 header")                                                            \
-    XX(IP_CSUM, "bad IPv4 header checksum")                                                    \
-    XX(TCP_CSUM, "bad TCP checksum")                                                           \
-    XX(UDP_CSUM, "bad UDP checksum")                                                           \
-    XX(ICMP_CSUM, "bad ICMP checksum")                                                         \
-    XX(INVALID_PROTO, "invalid or unsupported protocol")                                       \
-    XX(IP_OUTNOROUTES, "no route for the destination")                                         \
-    XX(IP_BLACKHOLE, "route type blackhole (txpath)")                                          \
-    XX(IP_UNREACHABLE, "route type unreachable (txpath)")                                      \
-    XX(IP_PROHIBIT, "route type prohibit (txpath)")                                            \
-    XX(NETFILTER_DROP, "dropped by an iptables rule or policy")                                \
-    XX(NETFILTER_REJECT, "rejected by an iptables REJECT rule (txpath)")                       \
-    XX(NEIGH_CREATEFAIL, "neighbour entry could not be created")                               \
-    XX(NEIGH_FAILED, "neighbour resolution failed")                                            \
-    XX(NEIGH_QUEUEFULL, "neighbour pending queue full")                                        \
-    XX(NEIGH_DEAD, "neighbour entry removed")                                                  \
-    XX(QDISC_DROP, "dropped by the qdisc (queue limit)")                                       \
-    XX(QDISC_NETEM_LOSS, "netem loss (txpath)")                                                \
-    XX(QDISC_NETEM_CORRUPT, "netem corrupt with GSO (txpath)")                                 \
-    XX(TC_EGRESS, "dropped at tc egress")                                                      \
-    XX(DEV_READY, "device not ready")                                                          \
-    XX(FULL_RING, "TX ring full")                                                              \
-    XX(DEV_HDR, "bad device header")                                                           \
-    XX(TX_BAD_FRAGS, "bad fragment list for the TX ring (txpath)")                             \
-    XX(SOCKET_CLOSED, "socket shut down (txpath)")                                             \
-    XX(TCP_INVALID_ACK, "ACK for data never sent (txpath)")                                    \
-    XX(TCP_OLD_ACK, "ACK older than snd_una (txpath)")                                         \
-    XX(FRAG_DF, "fragmentation needed and DF set (txpath)")                                    \
-    XX(ARP_MALFORMED, "malformed ARP frame (txpath)")                                          \
-    XX(ARP_UNSOLICITED, "unsolicited ARP not accepted (txpath)")                               \
+#define TXP_DROP_MAP(XX)                                                                           \
+    XX(NOT_DROPPED, "not dropped")                                                                 \
+    XX(NOT_SPECIFIED, "unspecified")                                                               \
+    XX(NOMEM, "no memory for the packet")                                                          \
+    XX(PKT_TOO_SMALL, "packet shorter than its headers")                                           \
+    XX(PKT_TOO_BIG, "packet larger than the MTU and not fragmentable")                             \
+    XX(HDR_TRUNC, "header truncated")                                                              \
+    XX(IP_INHDR, "bad IPv4 header")                                                                \
+    XX(IP_CSUM, "bad IPv4 header checksum")                                                        \
+    XX(TCP_CSUM, "bad TCP checksum")                                                               \
+    XX(UDP_CSUM, "bad UDP checksum")                                                               \
+    XX(ICMP_CSUM, "bad ICMP checksum")                                                             \
+    XX(INVALID_PROTO, "invalid or unsupported protocol")                                           \
+    XX(IP_OUTNOROUTES, "no route for the destination")                                             \
+    XX(IP_BLACKHOLE, "route type blackhole (txpath)")                                              \
+    XX(IP_UNREACHABLE, "route type unreachable (txpath)")                                          \
+    XX(IP_PROHIBIT, "route type prohibit (txpath)")                                                \
+    XX(NETFILTER_DROP, "dropped by an iptables rule or policy")                                    \
+    XX(NETFILTER_REJECT, "rejected by an iptables REJECT rule (txpath)")                           \
+    XX(NEIGH_CREATEFAIL, "neighbour entry could not be created")                                   \
+    XX(NEIGH_FAILED, "neighbour resolution failed")                                                \
+    XX(NEIGH_QUEUEFULL, "neighbour pending queue full")                                            \
+    XX(NEIGH_DEAD, "neighbour entry removed")                                                      \
+    XX(QDISC_DROP, "dropped by the qdisc (queue limit)")                                           \
+    XX(QDISC_NETEM_LOSS, "netem loss (txpath)")                                                    \
+    XX(QDISC_NETEM_CORRUPT, "netem corrupt with GSO (txpath)")                                     \
+    XX(TC_EGRESS, "dropped at tc egress")                                                          \
+    XX(DEV_READY, "device not ready")                                                              \
+    XX(FULL_RING, "TX ring full")                                                                  \
+    XX(DEV_HDR, "bad device header")                                                               \
+    XX(TX_BAD_FRAGS, "bad fragment list for the TX ring (txpath)")                                 \
+    XX(SOCKET_CLOSED, "socket shut down (txpath)")                                                 \
+    XX(TCP_INVALID_ACK, "ACK for data never sent (txpath)")                                        \
+    XX(TCP_OLD_ACK, "ACK older than snd_una (txpath)")                                             \
+    XX(FRAG_DF, "fragmentation needed and DF set (txpath)")                                        \
+    XX(ARP_MALFORMED, "malformed ARP frame (txpath)")                                              \
+    XX(ARP_UNSOLICITED, "unsolicited ARP not accepted (txpath)")                                   \
     XX(ARP_NOT_FOR_US, "ARP not for one of our addresses (txpath)")
 
 /** Drop reasons (TXP_DROP_<name>). */
@@ -134,16 +134,16 @@ const char *txp_drop_desc(enum txp_drop_reason r);
  * Why a wire parser rejected its input. Every parser reports one of these and the byte offset
  * at which it gave up, so a diagnostic can say "byte 23: ipv4 option overruns header".
  */
-#define TXP_PARSE_MAP(XX)                                                                      \
-    XX(OK, "ok")                                                                               \
-    XX(TRUNCATED, "truncated: fewer bytes than the header needs")                              \
-    XX(BAD_VERSION, "bad IP version")                                                          \
-    XX(BAD_IHL, "bad IHL (below 5 or beyond the buffer)")                                      \
-    XX(BAD_DOFF, "bad TCP data offset (below 5 or beyond the buffer)")                         \
-    XX(LEN_MISMATCH, "length field disagrees with the bytes present")                          \
-    XX(OPT_OVERRUN, "option length runs past the header")                                      \
-    XX(BAD_OPT_LEN, "option length invalid for its kind")                                      \
-    XX(BAD_ADDR_LEN, "unsupported hardware/protocol address length")                           \
+#define TXP_PARSE_MAP(XX)                                                                          \
+    XX(OK, "ok")                                                                                   \
+    XX(TRUNCATED, "truncated: fewer bytes than the header needs")                                  \
+    XX(BAD_VERSION, "bad IP version")                                                              \
+    XX(BAD_IHL, "bad IHL (below 5 or beyond the buffer)")                                          \
+    XX(BAD_DOFF, "bad TCP data offset (below 5 or beyond the buffer)")                             \
+    XX(LEN_MISMATCH, "length field disagrees with the bytes present")                              \
+    XX(OPT_OVERRUN, "option length runs past the header")                                          \
+    XX(BAD_OPT_LEN, "option length invalid for its kind")                                          \
+    XX(BAD_ADDR_LEN, "unsupported hardware/protocol address length")                               \
     XX(UNSUPPORTED, "unsupported protocol or link type")
 
 /** Parse failure reasons (TXP_PARSE_<name>). */
@@ -244,15 +244,15 @@ void txp_assert_fail(const char *expr, const char *file, int line)
  * builds (TXP_ENABLE_ASSERT, set by the build for those) and compiles to nothing otherwise.
  */
 #if defined(TXP_ENABLE_ASSERT)
-#define TXP_ASSERT(cond)                                                                       \
-    do {                                                                                       \
-        if (!(cond))                                                                           \
-            txp_assert_fail(#cond, __FILE__, __LINE__);                                        \
+#define TXP_ASSERT(cond)                                                                           \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            txp_assert_fail(#cond, __FILE__, __LINE__);                                            \
     } while (0)
 #else
-#define TXP_ASSERT(cond)                                                                       \
-    do {                                                                                       \
-        (void)sizeof(cond);                                                                    \
+#define TXP_ASSERT(cond)                                                                           \
+    do {                                                                                           \
+        (void)sizeof(cond);                                                                        \
     } while (0)
 #endif
 

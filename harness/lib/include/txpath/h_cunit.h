@@ -37,10 +37,22 @@ struct txp_h_suite {
  * CMake (txp_add_unit_test) finds the suite names by the TXP_H_SUITE("name" pattern, so write
  * the name as a string literal on the same line.
  */
-#define TXP_H_TEST(fn) {#fn, fn}
-#define TXP_H_TEST_END {NULL, NULL}
-#define TXP_H_SUITE(name, init, cleanup, tests) {name, init, cleanup, tests}
-#define TXP_H_SUITE_END {NULL, NULL, NULL, NULL}
+#define TXP_H_TEST(fn)                                                                             \
+    {                                                                                              \
+#fn, fn                                                                                    \
+    }
+#define TXP_H_TEST_END                                                                             \
+    {                                                                                              \
+        NULL, NULL                                                                                 \
+    }
+#define TXP_H_SUITE(name, init, cleanup, tests)                                                    \
+    {                                                                                              \
+        name, init, cleanup, tests                                                                 \
+    }
+#define TXP_H_SUITE_END                                                                            \
+    {                                                                                              \
+        NULL, NULL, NULL, NULL                                                                     \
+    }
 
 /**
  * Run the suites. Options: --suite NAME (repeatable; default all), --test NAME, --list,

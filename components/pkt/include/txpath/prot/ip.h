@@ -56,8 +56,8 @@ extern "C" {
 
 /** IPv4 header fields, host order. Options are raw bytes, exactly as on the wire. */
 struct txp_ipv4_hdr {
-    uint8_t version;  /**< parse: as found; build: 0 means 4 */
-    uint8_t ihl;      /**< in 32-bit words; build: 0 means 5 + opt_len rounded up to words */
+    uint8_t version; /**< parse: as found; build: 0 means 4 */
+    uint8_t ihl;     /**< in 32-bit words; build: 0 means 5 + opt_len rounded up to words */
     uint8_t tos;
     uint16_t tot_len; /**< build: 0 means header length + payload_len */
     uint16_t id;

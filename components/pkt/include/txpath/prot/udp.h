@@ -33,7 +33,8 @@ struct txp_icmp_hdr {
     uint8_t type;
     uint8_t code;
     uint16_t check;
-    uint32_t rest; /**< bytes 4..7 (echo: id << 16 | seq; frag-needed: next-hop MTU in the low 16) */
+    uint32_t
+        rest; /**< bytes 4..7 (echo: id << 16 | seq; frag-needed: next-hop MTU in the low 16) */
 };
 
 /**
