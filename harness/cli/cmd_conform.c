@@ -126,7 +126,8 @@ h_conform_usage(FILE *out)
           "  --pcaps DIR       case tree (default: $TXP_SOURCE_DIR/pcaps, else the source tree)\n"
           "  --component C     only cases of component C\n"
           "  --case DIR        run this case folder (repeatable); --pcaps is then not scanned\n"
-          "  --actual-dir DIR  where <case>.pcap actual files go (default: actual/<component>)\n"
+          "  --actual-dir DIR  where <case>.pcap actual files go (default: "
+          "<build>/actual/<component>)\n"
           "  --junit FILE      also write a JUnit XML report\n"
           "  --max-lines N     field-diff lines per case (default 100)\n"
           "  --list            list the cases and exit\n"
@@ -352,7 +353,7 @@ h_write_actual(const struct h_opts *o, const struct txp_h_case *c, const struct 
     if (o->actual_dir)
         (void)snprintf(dir, sizeof dir, "%s", o->actual_dir);
     else
-        (void)snprintf(dir, sizeof dir, "actual/%s", c->component);
+        (void)snprintf(dir, sizeof dir, "%s/actual/%s", TXP_H_BINARY_DIR, c->component);
     if (h_mkdir_p(dir) != 0) {
         (void)snprintf(r->msg, sizeof r->msg, "%s: cannot create directory: %s", dir,
                        strerror(errno));

@@ -29,8 +29,7 @@ extern "C" {
 #define TXP_PKT_MAX_BUF (65535u + 1024u)
 
 /** Metadata flags (txp_pkt_meta.flags). */
-#define TXP_PKT_F_L4_CSUM_PARTIAL 0x0001u /**< L4 checksum left for the device (CHECKSUM_PARTIAL)  \
-                                           */
+#define TXP_PKT_F_L4_CSUM_PARTIAL 0x0001u /**< L4 checksum left to the device (CSUM_PARTIAL) */
 #define TXP_PKT_F_LOCAL_OUT 0x0002u       /**< locally generated (iptables owner match applies) */
 #define TXP_PKT_F_GSO 0x0004u             /**< a super-segment to be split by GSO/TSO */
 #define TXP_PKT_F_HAS_NEXTHOP 0x0008u     /**< meta.nexthop is set */
