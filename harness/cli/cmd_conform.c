@@ -254,7 +254,11 @@ h_scan(const char *pcaps, const char *only, struct h_items *it)
         if (only && strcmp(only, comps[i]) != 0)
             continue;
         char cdir[H_PATH_MAX];
-        (void)snprintf(cdir, sizeof cdir, "%s/%s", pcaps, comps[i]);
+        int cn = snprintf(cdir, sizeof cdir, "%s/%s", pcaps, comps[i]);
+        if (cn < 0 || (size_t)cn >= sizeof cdir) {
+            fprintf(stderr, "txpath conform: %s/%s: path too long\n", pcaps, comps[i]);
+            continue;
+        }
         size_t ncase = 0;
         char **cases = h_subdirs(cdir, &ncase);
         for (size_t k = 0; k < ncase; k++) {

@@ -181,7 +181,7 @@ static int
 pk_u8(const json_t *obj, const char *path, const char *key, int required, uint8_t def, uint8_t *out,
       struct txp_diag *d)
 {
-    int64_t v;
+    int64_t v = 0;
     int rc = pk_int(obj, path, key, UINT8_MAX, required, def, &v, d);
     if (rc == TXP_OK)
         *out = (uint8_t)v;
@@ -192,7 +192,7 @@ static int
 pk_u16(const json_t *obj, const char *path, const char *key, int required, uint16_t def,
        uint16_t *out, struct txp_diag *d)
 {
-    int64_t v;
+    int64_t v = 0;
     int rc = pk_int(obj, path, key, UINT16_MAX, required, def, &v, d);
     if (rc == TXP_OK)
         *out = (uint16_t)v;
@@ -203,7 +203,7 @@ static int
 pk_u32(const json_t *obj, const char *path, const char *key, int required, uint32_t def,
        uint32_t *out, struct txp_diag *d)
 {
-    int64_t v;
+    int64_t v = 0;
     int rc = pk_int(obj, path, key, UINT32_MAX, required, def, &v, d);
     if (rc == TXP_OK)
         *out = (uint32_t)v;
@@ -242,7 +242,7 @@ pk_ipv4_opt(const json_t *o, const char *path, struct txp_ipv4_hdr *h, struct tx
     } else if (strcmp(kind, "rr") == 0) {
         static const char *const keys[] = {"opt", "pointer", "addrs", NULL};
         json_t *addrs = NULL;
-        uint8_t ptr;
+        uint8_t ptr = 0;
         if ((rc = pk_check_keys(o, path, keys, d)) < 0 ||
             (rc = pk_u8(o, path, "pointer", 0, 4, &ptr, d)) < 0 ||
             (rc = pk_array(o, path, "addrs", 1, &addrs, d)) < 0)
@@ -265,8 +265,8 @@ pk_ipv4_opt(const json_t *o, const char *path, struct txp_ipv4_hdr *h, struct tx
     } else if (strcmp(kind, "ts") == 0) {
         static const char *const keys[] = {"opt",  "pointer",   "overflow", "flag",
                                            "addr", "timestamp", NULL};
-        uint8_t flag, ovf, ptr;
-        uint32_t ts, addr = 0;
+        uint8_t flag = 0, ovf = 0, ptr = 0;
+        uint32_t ts = 0, addr = 0;
         if ((rc = pk_check_keys(o, path, keys, d)) < 0 ||
             (rc = pk_u8(o, path, "flag", 0, 0, &flag, d)) < 0)
             return rc;
@@ -275,7 +275,7 @@ pk_ipv4_opt(const json_t *o, const char *path, struct txp_ipv4_hdr *h, struct tx
             return txp_diag_set(d, 0, 0, "%s.flag: expected 0, 1 or 3, got %u", path,
                                 (unsigned)flag);
         int with_addr = flag != TXP_IPOPT_TS_TSONLY;
-        int64_t ov;
+        int64_t ov = 0;
         if ((rc = pk_u8(o, path, "pointer", 0, with_addr ? 9 : 5, &ptr, d)) < 0 ||
             (rc = txp_h_json_int(o, path, "overflow", 0, 15, 0, 0, &ov, d)) < 0 ||
             (rc = pk_u32(o, path, "timestamp", 0, 0, &ts, d)) < 0)
@@ -299,7 +299,7 @@ pk_ipv4_opt(const json_t *o, const char *path, struct txp_ipv4_hdr *h, struct tx
         n += 4;
     } else if (strcmp(kind, "ra") == 0) {
         static const char *const keys[] = {"opt", "value", NULL};
-        uint16_t val;
+        uint16_t val = 0;
         if ((rc = pk_check_keys(o, path, keys, d)) < 0 ||
             (rc = pk_u16(o, path, "value", 0, 0, &val, d)) < 0)
             return rc;
@@ -341,7 +341,7 @@ pk_tcp_opt(const json_t *o, const char *path, struct txp_tcp_hdr *h, struct txp_
         }
     } else if (strcmp(kind, "mss") == 0) {
         static const char *const keys[] = {"opt", "value", NULL};
-        uint16_t v;
+        uint16_t v = 0;
         if ((rc = pk_check_keys(o, path, keys, d)) < 0 ||
             (rc = pk_u16(o, path, "value", 1, 0, &v, d)) < 0)
             return rc;
@@ -351,7 +351,7 @@ pk_tcp_opt(const json_t *o, const char *path, struct txp_tcp_hdr *h, struct txp_
         n += 2;
     } else if (strcmp(kind, "wscale") == 0) {
         static const char *const keys[] = {"opt", "value", NULL};
-        uint8_t v;
+        uint8_t v = 0;
         if ((rc = pk_check_keys(o, path, keys, d)) < 0 ||
             (rc = pk_u8(o, path, "value", 1, 0, &v, d)) < 0)
             return rc;
@@ -360,7 +360,7 @@ pk_tcp_opt(const json_t *o, const char *path, struct txp_tcp_hdr *h, struct txp_
         b[n++] = v;
     } else if (strcmp(kind, "ts") == 0) {
         static const char *const keys[] = {"opt", "val", "ecr", NULL};
-        uint32_t val, ecr;
+        uint32_t val = 0, ecr = 0;
         if ((rc = pk_check_keys(o, path, keys, d)) < 0 ||
             (rc = pk_u32(o, path, "val", 1, 0, &val, d)) < 0 ||
             (rc = pk_u32(o, path, "ecr", 1, 0, &ecr, d)) < 0)
@@ -530,7 +530,7 @@ pk_parse_ipv4(const json_t *o, struct pk_layer *L, enum pk_type next, struct txp
                                        "flags", "frag", "proto", "options", NULL};
     struct txp_ipv4_hdr *h = &L->ip;
     const char *flags = "";
-    uint16_t fbits = 0, frag;
+    uint16_t fbits = 0, frag = 0;
     int rc;
     if ((rc = pk_check_keys(o, L->path, keys, d)) < 0 ||
         (rc = txp_h_json_ipv4(o, L->path, "src", 1, 0, &h->saddr, d)) < 0 ||
@@ -592,7 +592,7 @@ static int
 pk_parse_icmp(const json_t *o, struct pk_layer *L, struct txp_diag *d)
 {
     static const char *const keys[] = {"type", "icmp_type", "code", "id", "seq", NULL};
-    uint16_t id, seq;
+    uint16_t id = 0, seq = 0;
     int rc;
     if ((rc = pk_check_keys(o, L->path, keys, d)) < 0 ||
         (rc = pk_u8(o, L->path, "icmp_type", 0, TXP_ICMP_ECHO, &L->icmp.type, d)) < 0 ||
@@ -663,7 +663,9 @@ pk_parse_packet(const struct txp_h_case *c, const json_t *pkt, const char *ppath
         const json_t *o = json_array_get(layers, i);
         const char *type = NULL;
         memset(L, 0, sizeof *L);
-        (void)snprintf(L->path, sizeof L->path, "%s.layers[%zu]", ppath, i);
+        int pn = snprintf(L->path, sizeof L->path, "%s.layers[%zu]", ppath, i);
+        if (pn < 0 || (size_t)pn >= sizeof L->path)
+            return txp_diag_set(d, 0, 0, "%s: JSON path too long", ppath);
         if (!json_is_object(o))
             return txp_diag_set(d, 0, 0, "%s: expected an object, got %s", L->path,
                                 pk_json_type(o));
@@ -843,7 +845,7 @@ pk_run_packets(const struct txp_h_case *c, const json_t *pkts, struct pk_run *r,
     for (size_t i = 0; i < json_array_size(pkts); i++) {
         const json_t *pkt = json_array_get(pkts, i);
         char path[PK_PATH_MAX];
-        int64_t ts, pad;
+        int64_t ts = 0, pad = 0;
         size_t n = 0;
         struct txp_pkt p;
         int rc;

@@ -951,7 +951,7 @@ test_tcpopt_decode_syn(void)
 static void
 test_tcpopt_sack_blocks(void)
 {
-    uint8_t b[40];
+    uint8_t b[64];
     struct txp_tcp_opts o;
     struct txp_parse_err pe;
     unsigned n;
