@@ -76,30 +76,6 @@ struct pk_run {
     struct pk_layer layers[PK_MAX_LAYERS];
 };
 
-static const char *
-pk_json_type(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        return "an object";
-    case JSON_ARRAY:
-        return "an array";
-    case JSON_STRING:
-        return "a string";
-    case JSON_INTEGER:
-        return "an integer";
-    case JSON_REAL:
-        return "a real number";
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return "a boolean";
-    case JSON_NULL:
-        return "null";
-    default:
-        return "an unknown JSON value";
-    }
-}
-
 /* Reject members of @p obj not named in @p allowed (NULL-terminated). */
 static int
 pk_check_keys(const json_t *obj, const char *path, const char *const *allowed, struct txp_diag *d)
@@ -146,7 +122,7 @@ pk_string(const json_t *obj, const char *path, const char *key, int required, co
     }
     if (!json_is_string(v))
         return txp_diag_set(d, 0, 0, "%s.%s: expected a string, got %s", path, key,
-                            pk_json_type(v));
+                            txp_h_json_type_name(v));
     *out = json_string_value(v);
     return 1;
 }
@@ -164,7 +140,7 @@ pk_array(const json_t *obj, const char *path, const char *key, int required, jso
     }
     if (!json_is_array(v))
         return txp_diag_set(d, 0, 0, "%s.%s: expected an array, got %s", path, key,
-                            pk_json_type(v));
+                            txp_h_json_type_name(v));
     *out = v;
     return 1;
 }
@@ -231,7 +207,8 @@ pk_ipv4_opt(const json_t *o, const char *path, struct txp_ipv4_hdr *h, struct tx
     size_t n = 0;
     int rc;
     if (!json_is_object(o))
-        return txp_diag_set(d, 0, 0, "%s: expected an object, got %s", path, pk_json_type(o));
+        return txp_diag_set(d, 0, 0, "%s: expected an object, got %s", path,
+                            txp_h_json_type_name(o));
     if ((rc = pk_string(o, path, "opt", 1, &kind, d)) < 0)
         return rc;
     if (strcmp(kind, "eol") == 0 || strcmp(kind, "nop") == 0) {
@@ -324,7 +301,8 @@ pk_tcp_opt(const json_t *o, const char *path, struct txp_tcp_hdr *h, struct txp_
     size_t n = 0;
     int rc;
     if (!json_is_object(o))
-        return txp_diag_set(d, 0, 0, "%s: expected an object, got %s", path, pk_json_type(o));
+        return txp_diag_set(d, 0, 0, "%s: expected an object, got %s", path,
+                            txp_h_json_type_name(o));
     if ((rc = pk_string(o, path, "opt", 1, &kind, d)) < 0)
         return rc;
     if (strcmp(kind, "eol") == 0 || strcmp(kind, "nop") == 0 || strcmp(kind, "sack_perm") == 0) {
@@ -668,7 +646,7 @@ pk_parse_packet(const struct txp_h_case *c, const json_t *pkt, const char *ppath
             return txp_diag_set(d, 0, 0, "%s: JSON path too long", ppath);
         if (!json_is_object(o))
             return txp_diag_set(d, 0, 0, "%s: expected an object, got %s", L->path,
-                                pk_json_type(o));
+                                txp_h_json_type_name(o));
         if ((rc = pk_string(o, L->path, "type", 1, &type, d)) < 0)
             return rc;
         L->type = PK_NONE;
@@ -851,7 +829,8 @@ pk_run_packets(const struct txp_h_case *c, const json_t *pkts, struct pk_run *r,
         int rc;
         (void)snprintf(path, sizeof path, "packets[%zu]", i);
         if (!json_is_object(pkt))
-            return txp_diag_set(d, 0, 0, "%s: expected an object, got %s", path, pk_json_type(pkt));
+            return txp_diag_set(d, 0, 0, "%s: expected an object, got %s", path,
+                                txp_h_json_type_name(pkt));
         if ((rc = pk_check_keys(pkt, path, keys, d)) < 0 ||
             (rc = txp_h_json_int(pkt, path, "ts_ns", 0, INT64_MAX, 1, 0, &ts, d)) < 0 ||
             (rc = txp_h_json_int(pkt, path, "pad_to", 0, PK_PAD_MAX, 0, 0, &pad, d)) < 0)
@@ -900,7 +879,7 @@ pk_conform_run(const struct txp_h_case *c, struct txp_h_emit *emit, struct txp_d
         return txp_diag_set(d, 0, 0, "packets: expected a non-empty array of packets, got %s",
                             !pkts                 ? "nothing (missing)"
                             : json_is_array(pkts) ? "an empty array"
-                                                  : pk_json_type(pkts));
+                                                  : txp_h_json_type_name(pkts));
     struct pk_run *r = calloc(1, sizeof *r);
     uint8_t *buf = malloc(PK_BUF_SIZE);
     uint8_t *pl = malloc(PK_PAYLOAD_MAX);

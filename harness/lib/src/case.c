@@ -17,9 +17,8 @@
 #include <stdio.h>
 #include <string.h>
 
-/* JSON type name for messages. */
-static const char *
-h_json_type(const json_t *v)
+const char *
+txp_h_json_type_name(const json_t *v)
 {
     switch (json_typeof(v)) {
     case JSON_OBJECT:
@@ -38,7 +37,7 @@ h_json_type(const json_t *v)
     case JSON_NULL:
         return "null";
     default:
-        return "something else";
+        return "an unknown JSON value";
     }
 }
 
@@ -67,7 +66,7 @@ h_member(const json_t *obj, const char *path, const char *key, int required, con
         if (d)
             (void)txp_diag_set(d, 0, 0, "%s: expected an object holding %s, got %s",
                                path && path[0] ? path : "(root)", key,
-                               obj ? h_json_type(obj) : "nothing");
+                               obj ? txp_h_json_type_name(obj) : "nothing");
         return TXP_EBADMSG;
     }
     *v = json_object_get(obj, key);
@@ -99,7 +98,8 @@ txp_h_json_int(const json_t *obj, const char *path, const char *key, int64_t min
     h_join(full, sizeof full, path, key);
     if (!json_is_integer(v)) {
         if (d)
-            (void)txp_diag_set(d, 0, 0, "%s: expected %s, got %s", full, what, h_json_type(v));
+            (void)txp_diag_set(d, 0, 0, "%s: expected %s, got %s", full, what,
+                               txp_h_json_type_name(v));
         return TXP_EBADMSG;
     }
     json_int_t x = json_integer_value(v);
@@ -125,7 +125,8 @@ h_string(const json_t *obj, const char *path, const char *key, int required, con
         char full[192];
         h_join(full, sizeof full, path, key);
         if (d)
-            (void)txp_diag_set(d, 0, 0, "%s: expected %s, got %s", full, what, h_json_type(v));
+            (void)txp_diag_set(d, 0, 0, "%s: expected %s, got %s", full, what,
+                               txp_h_json_type_name(v));
         return TXP_EBADMSG;
     }
     *s = json_string_value(v);
@@ -292,7 +293,7 @@ txp_h_case_load(const char *dir, struct txp_h_case *c, struct txp_diag *d)
     if (!json_is_object(root)) {
         if (d)
             (void)txp_diag_set(d, 0, 0, "expected a JSON object at the top, got %s",
-                               h_json_type(root));
+                               txp_h_json_type_name(root));
         goto fail;
     }
     if (h_string(root, "", "component", 1, "a component name string", &comp, d) < 0 ||

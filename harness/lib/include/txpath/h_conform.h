@@ -84,6 +84,9 @@ int txp_h_json_ipv4(const json_t *obj, const char *path, const char *key, int re
 int txp_h_json_mac(const json_t *obj, const char *path, const char *key, int required,
                    const uint8_t def[6], uint8_t out[6], struct txp_diag *d);
 
+/** "an object", "an integer", ...: for messages like "x.ttl: expected an integer, got a string". */
+const char *txp_h_json_type_name(const json_t *v);
+
 /**
  * Read a hex string member ("" allowed, whitespace ignored) into @p out of capacity @p cap.
  * @return TXP_OK with *len set, or TXP_EBADMSG (not hex, odd digits, too long).
