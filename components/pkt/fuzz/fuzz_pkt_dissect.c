@@ -365,7 +365,9 @@ fz_check_accepted(const struct txp_dissect *d, const uint8_t *frame, size_t len,
         } else if (d->layers & TXP_L_UDP) {
             FZ_CHECK(d->ip.protocol == TXP_IPPROTO_UDP);
             FZ_CHECK(d->udp.len >= TXP_UDP_HLEN);
-            FZ_CHECK((size_t)d->l4_off + d->udp.len <= (size_t)d->l3_off + d->ip.tot_len);
+            /* Only a first fragment may carry a UDP length beyond its own datagram bytes. */
+            FZ_CHECK(d->ip_fragment ||
+                     (size_t)d->l4_off + d->udp.len <= (size_t)d->l3_off + d->ip.tot_len);
             hdr_end = d->l4_off + TXP_UDP_HLEN;
         } else if (d->layers & TXP_L_ICMP) {
             FZ_CHECK(d->ip.protocol == TXP_IPPROTO_ICMP);

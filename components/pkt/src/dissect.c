@@ -13,9 +13,10 @@
  * and the headers, payload and trailer tile the frame with no gap.
  *
  * Fragments: L4 headers are parsed only in the first fragment (offset 0). A first fragment
- * with MF set holds only part of the datagram, so an L4 header that does not parse there (a
- * UDP length covering the whole datagram, a header cut by the fragment boundary) is not an
- * error: the L4 layer is left out and its bytes are payload. In an unfragmented datagram the
+ * with MF set holds only part of the datagram: a UDP header whose length covers the whole
+ * datagram is accepted as UDP (its length may exceed the fragment), and an L4 header that
+ * does not parse there otherwise (cut by the fragment boundary) is not an error: the L4 layer
+ * is left out and its bytes are payload. In an unfragmented datagram the
  * same failures are errors.
  *
  * Errors: d->err carries the parser's reason with the offset moved to the frame start, and
@@ -88,6 +89,16 @@ dissect_ipv4(const uint8_t *frame, size_t len, size_t l3, struct txp_dissect *d)
         case TXP_IPPROTO_UDP:
             layer = TXP_L_UDP;
             rc = txp_udp_parse(l4p, l4avail, &d->udp, &pe);
+            if (rc < 0 && d->ip_fragment && pe.reason == TXP_PARSE_LEN_MISMATCH &&
+                l4avail >= TXP_UDP_HLEN && txp_load_be16(l4p + 4) >= TXP_UDP_HLEN) {
+                /* First fragment of a larger datagram (ip_do_fragment keeps the UDP header
+                 * of the whole datagram): its length covers bytes in later fragments. */
+                d->udp.sport = txp_load_be16(l4p);
+                d->udp.dport = txp_load_be16(l4p + 2);
+                d->udp.len = txp_load_be16(l4p + 4);
+                d->udp.check = txp_load_be16(l4p + 6);
+                rc = TXP_UDP_HLEN;
+            }
             break;
         case TXP_IPPROTO_ICMP:
             layer = TXP_L_ICMP;

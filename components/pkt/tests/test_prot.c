@@ -1360,15 +1360,24 @@ test_dissect_fragments(void)
     struct txp_dissect d;
     int rc;
 
-    /* first fragment (MF, offset 0) whose UDP length covers the whole datagram: no L4 */
+    /* first fragment (MF, offset 0) whose UDP length covers the whole datagram, as
+     * ip_do_fragment leaves it: UDP with the datagram's length, the rest payload */
     memcpy(f, v_eth_udp, sizeof(v_eth_udp));
     txp_store_be16(f + 20, TXP_IP_MF);
     txp_store_be16(f + 38, 1000);
     d = dissect_ok(f, sizeof(v_eth_udp), TXP_LINK_ETH);
     CU_ASSERT(d.ip_fragment);
+    CU_ASSERT_EQUAL(d.layers, TXP_L_ETH | TXP_L_IPV4 | TXP_L_UDP);
+    CU_ASSERT_EQUAL(d.udp.len, 1000);
+    CU_ASSERT_EQUAL(d.payload_off, 42);
+    CU_ASSERT_EQUAL(d.payload_len, 5);
+    /* a UDP length below 8 is still not a UDP header: no L4 */
+    txp_store_be16(f + 38, 7);
+    d = dissect_ok(f, sizeof(v_eth_udp), TXP_LINK_ETH);
     CU_ASSERT_EQUAL(d.layers, TXP_L_ETH | TXP_L_IPV4);
     CU_ASSERT_EQUAL(d.payload_off, 34);
     CU_ASSERT_EQUAL(d.payload_len, 13);
+    txp_store_be16(f + 38, 1000);
     /* the same bytes unfragmented are an error */
     txp_store_be16(f + 20, 0);
     rc = g_dissect(f, sizeof(v_eth_udp), TXP_LINK_ETH, &d);
