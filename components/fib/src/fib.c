@@ -1,0 +1,674 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * txpath fib: devices, addresses, route tables, policy rules and the output route lookup.
+ *
+ * Tables are binary tries (one node per prefix bit, the prefix's routes -- Linux's "aliases"
+ * -- hanging off the node at depth plen). A lookup walks the destination's path once per table,
+ * remembers the node at every depth, then tries prefixes from /32 down to /0, which is what
+ * fib_table_lookup's backtracking amounts to. Inside one prefix the aliases are kept in
+ * Linux's order (fib_find_alias / fib_table_insert): TOS descending, then metric ascending,
+ * then insertion order. Until the first rule is added or deleted, local and main are searched
+ * as one trie (fib_unmerge not yet called), local's aliases first at each prefix length,
+ * exactly as the merged trie orders them by table id.
+ *
+ * Not modelled yet: multipath routes, fib_select_default's ARP-state preference among
+ * several default routes (the first one is used), l3mdev/VRF, route_localnet.
+ *
+ * Thread-safety: lookups are read-only; modifications need external exclusion.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fib_int.h"
+
+static void *
+fib_alloc(const struct txp_fib *f, size_t n)
+{
+    return txp_alloc_mem(f->alloc, n, 16);
+}
+
+static void
+fib_free(const struct txp_fib *f, void *p)
+{
+    txp_free(f->alloc, p);
+}
+
+/* Grow an array of @p elem-sized items to hold at least @p need. */
+static int
+fib_grow(const struct txp_fib *f, void **arr, uint32_t *cap, uint32_t need, size_t elem)
+{
+    if (need <= *cap)
+        return TXP_OK;
+    uint32_t ncap = *cap ? *cap * 2 : 8;
+    while (ncap < need)
+        ncap *= 2;
+    void *n = fib_alloc(f, (size_t)ncap * elem);
+    if (n == NULL)
+        return TXP_ENOMEM;
+    if (*arr != NULL) {
+        memcpy(n, *arr, (size_t)*cap * elem);
+        fib_free(f, *arr);
+    }
+    *arr = n;
+    *cap = ncap;
+    return TXP_OK;
+}
+
+static const struct txp_alloc fib_malloc_alloc = {NULL, NULL, NULL};
+
+int
+txp_fib_create(const struct txp_fib_config *cfg, struct txp_fib **out)
+{
+    const struct txp_alloc *a = (cfg && cfg->alloc) ? cfg->alloc : &fib_malloc_alloc;
+    struct txp_fib *f = txp_alloc_mem(a, sizeof(*f), 16);
+
+    *out = NULL;
+    if (f == NULL)
+        return TXP_ENOMEM;
+    memset(f, 0, sizeof(*f));
+    f->alloc_copy = *a;
+    f->alloc = &f->alloc_copy;
+    static const struct txp_fib_rule defs[3] = {
+        {.pref = 0,
+         .action = TXP_FIB_ACT_TO_TBL,
+         .table = TXP_FIB_TABLE_LOCAL,
+         .suppress_prefixlen = -1},
+        {.pref = 32766,
+         .action = TXP_FIB_ACT_TO_TBL,
+         .table = TXP_FIB_TABLE_MAIN,
+         .suppress_prefixlen = -1},
+        {.pref = 32767,
+         .action = TXP_FIB_ACT_TO_TBL,
+         .table = TXP_FIB_TABLE_DEFAULT,
+         .suppress_prefixlen = -1},
+    };
+    for (int i = 0; i < 3; i++) {
+        if (fib_rule_insert(f, &defs[i]) != TXP_OK) {
+            txp_fib_destroy(f);
+            return TXP_ENOMEM;
+        }
+    }
+    f->custom_rules = false;
+    *out = f;
+    return TXP_OK;
+}
+
+static void
+fib_node_free(struct txp_fib *f, struct fib_node *n)
+{
+    if (n == NULL)
+        return;
+    fib_node_free(f, n->child[0]);
+    fib_node_free(f, n->child[1]);
+    fib_free(f, n->routes);
+    fib_free(f, n);
+}
+
+void
+txp_fib_destroy(struct txp_fib *f)
+{
+    if (f == NULL)
+        return;
+    for (uint32_t i = 0; i < f->ntables; i++)
+        fib_node_free(f, f->tables[i].root);
+    for (uint32_t i = 0; i < f->ndevs; i++)
+        fib_free(f, f->devs[i].addrs);
+    fib_free(f, f->tables);
+    fib_free(f, f->devs);
+    fib_free(f, f->rules);
+    struct txp_alloc a = f->alloc_copy;
+    txp_free(&a, f);
+}
+
+/* ------------------------------------------------------------------ devices, addresses */
+
+struct fib_dev *
+fib_dev_by_index(const struct txp_fib *f, uint32_t ifindex)
+{
+    for (uint32_t i = 0; i < f->ndevs; i++) {
+        if (f->devs[i].ifindex == ifindex)
+            return &f->devs[i];
+    }
+    return NULL;
+}
+
+int
+txp_fib_dev_add(struct txp_fib *f, const char *name, uint32_t ifindex, uint32_t mtu, bool up,
+                bool loopback)
+{
+    size_t nl = strlen(name);
+
+    if (ifindex == 0 || nl == 0 || nl >= TXP_FIB_IFNAMSIZ)
+        return TXP_EINVAL;
+    if (fib_dev_by_index(f, ifindex) != NULL || txp_fib_dev_index(f, name) != 0)
+        return TXP_EEXIST;
+    int rc = fib_grow(f, (void **)&f->devs, &f->devcap, f->ndevs + 1, sizeof(*f->devs));
+    if (rc != TXP_OK)
+        return rc;
+    struct fib_dev *d = &f->devs[f->ndevs++];
+    memset(d, 0, sizeof(*d));
+    memcpy(d->name, name, nl + 1);
+    d->ifindex = ifindex;
+    d->mtu = mtu;
+    d->up = up;
+    d->loopback = loopback;
+    if (loopback && f->lo_index == 0)
+        f->lo_index = ifindex;
+    return TXP_OK;
+}
+
+uint32_t
+txp_fib_dev_index(const struct txp_fib *f, const char *name)
+{
+    for (uint32_t i = 0; i < f->ndevs; i++) {
+        if (strcmp(f->devs[i].name, name) == 0)
+            return f->devs[i].ifindex;
+    }
+    return 0;
+}
+
+const char *
+txp_fib_dev_name(const struct txp_fib *f, uint32_t ifindex)
+{
+    const struct fib_dev *d = fib_dev_by_index(f, ifindex);
+    return d ? d->name : NULL;
+}
+
+int
+txp_fib_addr_add(struct txp_fib *f, uint32_t ifindex, uint32_t addr, uint8_t plen, uint8_t scope,
+                 bool secondary)
+{
+    struct fib_dev *d = fib_dev_by_index(f, ifindex);
+
+    if (d == NULL)
+        return TXP_ENOENT;
+    if (plen > 32)
+        return TXP_EINVAL;
+    for (uint32_t i = 0; i < d->naddrs; i++) {
+        if (d->addrs[i].addr == addr && d->addrs[i].plen == plen)
+            return TXP_EEXIST;
+    }
+    int rc = fib_grow(f, (void **)&d->addrs, &d->addrcap, d->naddrs + 1, sizeof(*d->addrs));
+    if (rc != TXP_OK)
+        return rc;
+    d->addrs[d->naddrs].addr = addr;
+    d->addrs[d->naddrs].plen = plen;
+    d->addrs[d->naddrs].scope = scope;
+    d->addrs[d->naddrs].secondary = secondary;
+    d->naddrs++;
+    return TXP_OK;
+}
+
+/* Is @p a configured on any device (__ip_dev_find)? */
+static bool
+fib_is_local_addr(const struct txp_fib *f, uint32_t a)
+{
+    for (uint32_t i = 0; i < f->ndevs; i++) {
+        for (uint32_t k = 0; k < f->devs[i].naddrs; k++) {
+            if (f->devs[i].addrs[k].addr == a)
+                return true;
+        }
+    }
+    return false;
+}
+
+static uint32_t
+fib_mask(uint8_t plen)
+{
+    return plen == 0 ? 0 : ~0u << (32 - plen);
+}
+
+/*
+ * inet_select_addr(dev, dst, scope): the first primary address of the device whose scope is
+ * not wider-numbered than @p scope, preferring one on dst's subnet; failing that, a
+ * global-enough address of any other device.
+ */
+uint32_t
+fib_select_addr(const struct txp_fib *f, uint32_t ifindex, uint32_t dst, uint8_t scope)
+{
+    const struct fib_dev *d = fib_dev_by_index(f, ifindex);
+    uint32_t addr = 0;
+
+    if (d != NULL) {
+        for (uint32_t i = 0; i < d->naddrs; i++) {
+            const struct fib_addr *a = &d->addrs[i];
+            if (a->secondary || a->scope > scope)
+                continue;
+            if (dst == 0 || ((a->addr ^ dst) & fib_mask(a->plen)) == 0)
+                return a->addr;
+            if (addr == 0)
+                addr = a->addr;
+        }
+    }
+    if (addr != 0)
+        return addr;
+    for (uint32_t i = 0; i < f->ndevs; i++) {
+        const struct fib_dev *o = &f->devs[i];
+        for (uint32_t k = 0; k < o->naddrs; k++) {
+            const struct fib_addr *a = &o->addrs[k];
+            if (!a->secondary && a->scope != TXP_FIB_SCOPE_LINK && a->scope <= scope)
+                return a->addr;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ tables */
+
+struct fib_table *
+fib_table_get(const struct txp_fib *f, uint32_t id)
+{
+    for (uint32_t i = 0; i < f->ntables; i++) {
+        if (f->tables[i].id == id)
+            return &f->tables[i];
+    }
+    return NULL;
+}
+
+static struct fib_table *
+fib_table_make(struct txp_fib *f, uint32_t id)
+{
+    struct fib_table *t = fib_table_get(f, id);
+    if (t != NULL)
+        return t;
+    if (fib_grow(f, (void **)&f->tables, &f->tablecap, f->ntables + 1, sizeof(*f->tables)) !=
+        TXP_OK)
+        return NULL;
+    t = &f->tables[f->ntables++];
+    memset(t, 0, sizeof(*t));
+    t->id = id;
+    return t;
+}
+
+/* Linux's alias order: TOS descending, then metric ascending; equal keys keep insertion. */
+static bool
+fib_alias_before(const struct txp_fib_route *a, const struct txp_fib_route *b)
+{
+    if (a->tos != b->tos)
+        return a->tos > b->tos;
+    return a->metric < b->metric;
+}
+
+int
+txp_fib_route_add(struct txp_fib *f, const struct txp_fib_route *rin)
+{
+    struct txp_fib_route r = *rin;
+
+    if (r.plen > 32 || (r.dst & ~fib_mask(r.plen)) != 0)
+        return TXP_EINVAL;
+    if (r.table == 0)
+        r.table = TXP_FIB_TABLE_MAIN;
+    if (r.type == TXP_FIB_UNSPEC)
+        r.type = TXP_FIB_UNICAST;
+    if (r.type > TXP_FIB_THROW)
+        return TXP_EINVAL;
+    if (r.ifindex != 0 && fib_dev_by_index(f, r.ifindex) == NULL)
+        return TXP_ENOENT;
+    if ((r.type == TXP_FIB_UNICAST || r.type == TXP_FIB_LOCAL || r.type == TXP_FIB_BROADCAST ||
+         r.type == TXP_FIB_MULTICAST || r.type == TXP_FIB_ANYCAST) &&
+        r.ifindex == 0)
+        return TXP_EINVAL;
+    struct fib_table *t = fib_table_make(f, r.table);
+    if (t == NULL)
+        return TXP_ENOMEM;
+    struct fib_node **pp = &t->root;
+    for (uint8_t depth = 0;; depth++) {
+        if (*pp == NULL) {
+            struct fib_node *n = fib_alloc(f, sizeof(*n));
+            if (n == NULL)
+                return TXP_ENOMEM;
+            memset(n, 0, sizeof(*n));
+            *pp = n;
+        }
+        if (depth == r.plen)
+            break;
+        pp = &(*pp)->child[(r.dst >> (31 - depth)) & 1u];
+    }
+    struct fib_node *n = *pp;
+    for (uint32_t i = 0; i < n->nroutes; i++) {
+        if (n->routes[i].tos == r.tos && n->routes[i].metric == r.metric)
+            return TXP_EEXIST;
+    }
+    int rc = fib_grow(f, (void **)&n->routes, &n->cap, n->nroutes + 1, sizeof(*n->routes));
+    if (rc != TXP_OK)
+        return rc;
+    uint32_t pos = n->nroutes;
+    while (pos > 0 && fib_alias_before(&r, &n->routes[pos - 1]))
+        pos--;
+    memmove(&n->routes[pos + 1], &n->routes[pos], (n->nroutes - pos) * sizeof(r));
+    n->routes[pos] = r;
+    n->nroutes++;
+    t->count++;
+    f->nroutes++;
+    return TXP_OK;
+}
+
+int
+txp_fib_route_del(struct txp_fib *f, const struct txp_fib_route *r)
+{
+    struct fib_table *t = fib_table_get(f, r->table ? r->table : TXP_FIB_TABLE_MAIN);
+    if (t == NULL || r->plen > 32)
+        return TXP_ENOENT;
+    struct fib_node *n = t->root;
+    for (uint8_t depth = 0; n != NULL && depth < r->plen; depth++)
+        n = n->child[(r->dst >> (31 - depth)) & 1u];
+    if (n == NULL)
+        return TXP_ENOENT;
+    for (uint32_t i = 0; i < n->nroutes; i++) {
+        if (n->routes[i].tos == r->tos && n->routes[i].metric == r->metric) {
+            memmove(&n->routes[i], &n->routes[i + 1], (n->nroutes - i - 1) * sizeof(*r));
+            n->nroutes--;
+            t->count--;
+            f->nroutes--;
+            return TXP_OK;
+        }
+    }
+    return TXP_ENOENT;
+}
+
+size_t
+txp_fib_route_count(const struct txp_fib *f)
+{
+    return f->nroutes;
+}
+
+/* ------------------------------------------------------------------ rules */
+
+int
+fib_rule_insert(struct txp_fib *f, const struct txp_fib_rule *r)
+{
+    int rc = fib_grow(f, (void **)&f->rules, &f->rulecap, f->nrules + 1, sizeof(*r));
+    if (rc != TXP_OK)
+        return rc;
+    uint32_t pos = f->nrules;
+    while (pos > 0 && f->rules[pos - 1].pref > r->pref)
+        pos--;
+    memmove(&f->rules[pos + 1], &f->rules[pos], (f->nrules - pos) * sizeof(*r));
+    f->rules[pos] = *r;
+    f->nrules++;
+    f->custom_rules = true;
+    return TXP_OK;
+}
+
+int
+txp_fib_rule_add(struct txp_fib *f, const struct txp_fib_rule *r)
+{
+    if (r->src_len > 32 || r->dst_len > 32 || r->action == 0 ||
+        (r->action == TXP_FIB_ACT_TO_TBL && r->table == 0))
+        return TXP_EINVAL;
+    return fib_rule_insert(f, r);
+}
+
+void
+txp_fib_rules_flush(struct txp_fib *f)
+{
+    f->nrules = 0;
+    f->custom_rules = true;
+}
+
+static bool
+fib_rule_match(const struct txp_fib *f, const struct txp_fib_rule *r, const struct txp_fib_flow *fl)
+{
+    bool m = true;
+
+    if (r->iif != 0 || r->iif_lo)
+        m = m && (r->iif_lo || r->iif == f->lo_index);
+    if (r->oif != 0)
+        m = m && r->oif == fl->oif;
+    if (r->fwmask != 0)
+        m = m && ((fl->mark ^ r->fwmark) & r->fwmask) == 0;
+    if (r->has_uid)
+        m = m && fl->uid >= r->uid_lo && fl->uid <= r->uid_hi;
+    if (r->src_len != 0)
+        m = m && ((fl->src ^ r->src) & fib_mask(r->src_len)) == 0;
+    if (r->dst_len != 0)
+        m = m && ((fl->dst ^ r->dst) & fib_mask(r->dst_len)) == 0;
+    if (r->tos != 0)
+        m = m && r->tos == (fl->tos & 0x1Eu);
+    if (r->ipproto != 0)
+        m = m && r->ipproto == fl->proto;
+    if (r->sport_lo != 0 || r->sport_hi != 0)
+        m = m && fl->sport >= r->sport_lo && fl->sport <= r->sport_hi;
+    if (r->dport_lo != 0 || r->dport_hi != 0)
+        m = m && fl->dport >= r->dport_lo && fl->dport <= r->dport_hi;
+    return r->invert ? !m : m;
+}
+
+/* ------------------------------------------------------------------ lookup */
+
+/* The node at each depth of dst's path in @p t (NULL where there is none). */
+static void
+fib_path(const struct fib_table *t, uint32_t dst, const struct fib_node *path[33])
+{
+    const struct fib_node *n = t ? t->root : NULL;
+    for (int d = 0; d <= 32; d++) {
+        path[d] = n;
+        if (n == NULL || d == 32)
+            continue;
+        n = n->child[(dst >> (31 - d)) & 1u];
+    }
+    for (int d = 0; d <= 32; d++) {
+        if (path[d] != NULL && path[d]->nroutes == 0)
+            path[d] = NULL;
+    }
+}
+
+static int
+fib_type_error(enum txp_fib_type t)
+{
+    switch (t) {
+    case TXP_FIB_BLACKHOLE:
+        return TXP_EINVAL;
+    case TXP_FIB_UNREACHABLE:
+        return TXP_EHOSTUNREACH;
+    case TXP_FIB_PROHIBIT:
+        return TXP_EACCES;
+    case TXP_FIB_THROW:
+        return TXP_EAGAIN;
+    case TXP_FIB_UNSPEC:
+    case TXP_FIB_UNICAST:
+    case TXP_FIB_LOCAL:
+    case TXP_FIB_BROADCAST:
+    case TXP_FIB_ANYCAST:
+    case TXP_FIB_MULTICAST:
+    default:
+        return TXP_OK;
+    }
+}
+
+/*
+ * fib_table_lookup over one table, or over local+main merged (@p n == 2, local first).
+ * @return TXP_OK with *hit, TXP_EAGAIN (nothing, or throw), or a route-type error.
+ */
+static int
+fib_tables_lookup(const struct txp_fib *f, const struct fib_table *const *tabs, int n,
+                  const struct txp_fib_flow *fl, const struct txp_fib_route **hit)
+{
+    const struct fib_node *path[2][33];
+
+    for (int i = 0; i < n; i++)
+        fib_path(tabs[i], fl->dst, path[i]);
+    for (int plen = 32; plen >= 0; plen--) {
+        for (int i = 0; i < n; i++) {
+            const struct fib_node *node = path[i][plen];
+            if (node == NULL)
+                continue;
+            for (uint32_t k = 0; k < node->nroutes; k++) {
+                const struct txp_fib_route *r = &node->routes[k];
+                if (r->tos != 0 && r->tos != (fl->tos & 0x1Eu))
+                    continue;
+                int err = fib_type_error(r->type);
+                if (err != TXP_OK)
+                    return err;
+                if (r->ifindex != 0) {
+                    const struct fib_dev *d = fib_dev_by_index(f, r->ifindex);
+                    if (d == NULL || !d->up)
+                        continue;
+                }
+                if (fl->oif != 0 && r->ifindex != fl->oif && r->type != TXP_FIB_LOCAL)
+                    continue;
+                *hit = r;
+                return TXP_OK;
+            }
+        }
+    }
+    return TXP_EAGAIN;
+}
+
+/* fib_lookup: the merged fast path, or the rule walk. */
+static int
+fib_resolve(const struct txp_fib *f, const struct txp_fib_flow *fl,
+            const struct txp_fib_route **hit)
+{
+    if (!f->custom_rules) {
+        const struct fib_table *m[2] = {fib_table_get(f, TXP_FIB_TABLE_LOCAL),
+                                        fib_table_get(f, TXP_FIB_TABLE_MAIN)};
+        int err = fib_tables_lookup(f, m, 2, fl, hit);
+        if (err != TXP_EAGAIN)
+            return err;
+        const struct fib_table *dflt = fib_table_get(f, TXP_FIB_TABLE_DEFAULT);
+        err = fib_tables_lookup(f, &dflt, 1, fl, hit);
+        return err == TXP_EAGAIN ? TXP_ENETUNREACH : err;
+    }
+    for (uint32_t i = 0; i < f->nrules; i++) {
+        const struct txp_fib_rule *r = &f->rules[i];
+        if (!fib_rule_match(f, r, fl))
+            continue;
+        switch (r->action) {
+        case TXP_FIB_ACT_GOTO: {
+            uint32_t k = i + 1;
+            while (k < f->nrules && f->rules[k].pref < r->goto_pref)
+                k++;
+            if (k < f->nrules && f->rules[k].pref == r->goto_pref)
+                i = k - 1; /* continue at the target */
+            break;
+        }
+        case TXP_FIB_ACT_NOP:
+            break;
+        case TXP_FIB_ACT_BLACKHOLE:
+            return TXP_EINVAL;
+        case TXP_FIB_ACT_UNREACHABLE:
+            return TXP_ENETUNREACH;
+        case TXP_FIB_ACT_PROHIBIT:
+            return TXP_EACCES;
+        case TXP_FIB_ACT_TO_TBL:
+        default: {
+            const struct fib_table *t = fib_table_get(f, r->table);
+            if (t == NULL)
+                break;
+            int err = fib_tables_lookup(f, &t, 1, fl, hit);
+            if (err == TXP_EAGAIN)
+                break;
+            if (err == TXP_OK && r->suppress_prefixlen >= 0 &&
+                (int32_t)(*hit)->plen <= r->suppress_prefixlen)
+                break;
+            return err;
+        }
+        }
+    }
+    return TXP_ENETUNREACH;
+}
+
+static bool
+fib_is_multicast(uint32_t a)
+{
+    return (a & 0xF0000000u) == 0xE0000000u;
+}
+
+static bool
+fib_is_loopback(uint32_t a)
+{
+    return (a >> 24) == 127u;
+}
+
+int
+txp_fib_lookup(const struct txp_fib *f, const struct txp_fib_flow *flow, struct txp_fib_result *res)
+{
+    struct txp_fib_flow fl = *flow;
+    const struct txp_fib_route *hit = NULL;
+    const struct fib_dev *dev_out = NULL;
+
+    memset(res, 0, sizeof(*res));
+    fl.tos &= 0xFCu; /* the flow's TOS is reduced to DSCP, then RT_TOS per route */
+    res->table = TXP_FIB_TABLE_MAIN;
+    res->src_given = fl.src != 0;
+    if (fl.src != 0) {
+        if (fib_is_multicast(fl.src) || fl.src == 0xFFFFFFFFu)
+            return TXP_EINVAL;
+        if (!fib_is_local_addr(f, fl.src))
+            return TXP_ENETUNREACH;
+    }
+    if (fl.oif != 0) {
+        dev_out = fib_dev_by_index(f, fl.oif);
+        if (dev_out == NULL)
+            return TXP_ENOENT;
+        if (!dev_out->up)
+            return TXP_ENETUNREACH;
+        if (fl.dst == 0xFFFFFFFFu || fib_is_multicast(fl.dst)) {
+            res->type = fl.dst == 0xFFFFFFFFu ? TXP_FIB_BROADCAST : TXP_FIB_MULTICAST;
+            res->oif = fl.oif;
+            res->src = fl.src ? fl.src : fib_select_addr(f, fl.oif, 0, TXP_FIB_SCOPE_LINK);
+            res->mtu = dev_out->mtu;
+            return TXP_OK;
+        }
+    }
+    if (fl.dst == 0) {
+        fl.dst = fl.src;
+        if (fl.dst == 0)
+            fl.src = 0x7F000001u;
+        res->type = TXP_FIB_LOCAL;
+        res->oif = f->lo_index;
+        res->src = fl.src ? fl.src : 0x7F000001u;
+        dev_out = fib_dev_by_index(f, f->lo_index);
+        res->mtu = dev_out ? dev_out->mtu : 65536;
+        return TXP_OK;
+    }
+    int err = fib_resolve(f, &fl, &hit);
+    if (err != TXP_OK) {
+        if (fl.oif != 0) {
+            /* No route but a device was named: assume the destination is on link. */
+            res->type = TXP_FIB_UNICAST;
+            res->oif = fl.oif;
+            res->src = fl.src ? fl.src : fib_select_addr(f, fl.oif, 0, TXP_FIB_SCOPE_LINK);
+            res->mtu = dev_out->mtu;
+            return TXP_OK;
+        }
+        return err;
+    }
+    res->table = hit->table;
+    res->prefix = hit->dst;
+    res->plen = hit->plen;
+    res->scope = hit->scope;
+    res->tos = hit->tos;
+    res->type = hit->type;
+    if (hit->type == TXP_FIB_LOCAL) {
+        res->oif = f->lo_index;
+        res->src = fl.src ? fl.src : (hit->prefsrc ? hit->prefsrc : fl.dst);
+        dev_out = fib_dev_by_index(f, f->lo_index);
+        res->mtu = hit->mtu ? hit->mtu : (dev_out ? dev_out->mtu : 65536);
+        return TXP_OK;
+    }
+    res->oif = hit->ifindex;
+    res->gw = hit->gw;
+    dev_out = fib_dev_by_index(f, hit->ifindex);
+    if (fl.src == 0)
+        res->src =
+            hit->prefsrc ? hit->prefsrc : fib_select_addr(f, hit->ifindex, hit->gw, hit->scope);
+    else
+        res->src = fl.src;
+    if (fib_is_loopback(res->src) && dev_out != NULL && !dev_out->loopback)
+        return TXP_EINVAL;
+    if (fl.dst == 0xFFFFFFFFu) {
+        res->type = TXP_FIB_BROADCAST;
+        res->gw = 0;
+    } else if (fib_is_multicast(fl.dst)) {
+        res->type = TXP_FIB_MULTICAST;
+        res->gw = 0;
+    } else if ((fl.dst >> 24) == 0) {
+        return TXP_EINVAL;
+    }
+    if (res->type == TXP_FIB_BROADCAST)
+        res->gw = 0;
+    res->mtu = hit->mtu ? hit->mtu : (dev_out ? dev_out->mtu : 0);
+    return TXP_OK;
+}

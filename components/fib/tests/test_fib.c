@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * txpath fib unit tests. The expected answers were taken from a Linux 6.x kernel in a network
+ * namespace (ip route get), for the same snapshot text as below.
+ */
+#include <string.h>
+
+#include "txpath/fib.h"
+#include "txpath/h_cunit.h"
+#include "txpath/prot/ip.h"
+
+static const char links[] =
+    "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group "
+    "default qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n"
+    "3: d0@d0p: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP mode DEFAULT "
+    "group default qlen 1000\\    link/ether c6:7e:71:d6:c7:3a brd ff:ff:ff:ff:ff:ff\n"
+    "5: d1@d1p: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP mode DEFAULT "
+    "group default qlen 1000\\    link/ether c6:7e:71:d6:c7:3b brd ff:ff:ff:ff:ff:ff\n";
+static const char addrs[] =
+    "1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever\n"
+    "1: lo    inet6 ::1/128 scope host \\       valid_lft forever preferred_lft forever\n"
+    "3: d0    inet 10.0.0.1/24 scope global d0\\       valid_lft forever preferred_lft forever\n"
+    "3: d0    inet 10.0.0.9/24 scope global secondary d0\\       valid_lft forever "
+    "preferred_lft forever\n"
+    "5: d1    inet 192.168.5.2/16 scope global d1\\       valid_lft forever preferred_lft "
+    "forever\n";
+static const char routes[] =
+    "10.1.0.0/16 via 192.168.0.1 dev d1 table 100 \n"
+    "10.2.0.0/16 via 10.0.0.3 dev d0 table 100 \n"
+    "throw 10.6.0.0/16 table 100 \n"
+    "default via 10.0.0.254 dev d0 \n"
+    "10.0.0.0/24 dev d0 proto kernel scope link src 10.0.0.1 \n"
+    "10.1.0.0/16 tos 0x10 via 10.0.0.2 dev d0 metric 20 mtu 1400 \n"
+    "10.3.0.0/16 tos 0x08 via 10.0.0.4 dev d0 \n"
+    "prohibit 10.7.0.0/16 \n"
+    "unreachable 10.8.0.0/16 metric 5 \n"
+    "blackhole 10.9.0.0/16 \n"
+    "172.16.0.0/12 dev d1 scope link src 192.168.5.2 \n"
+    "192.168.0.0/16 dev d1 proto kernel scope link src 192.168.5.2 \n"
+    "local 10.0.0.1 dev d0 table local proto kernel scope host src 10.0.0.1 \n"
+    "local 10.0.0.9 dev d0 table local proto kernel scope host src 10.0.0.1 \n"
+    "broadcast 10.0.0.255 dev d0 table local proto kernel scope link src 10.0.0.1 \n"
+    "local 127.0.0.0/8 dev lo table local proto kernel scope host src 127.0.0.1 \n"
+    "local 127.0.0.1 dev lo table local proto kernel scope host src 127.0.0.1 \n"
+    "broadcast 127.255.255.255 dev lo table local proto kernel scope link src 127.0.0.1 \n"
+    "local 192.168.5.2 dev d1 table local proto kernel scope host src 192.168.5.2 \n"
+    "broadcast 192.168.255.255 dev d1 table local proto kernel scope link src 192.168.5.2 \n"
+    "local ::1 dev lo table local proto kernel metric 0 pref medium\n";
+static const char rules[] = "0:\tfrom all lookup local\n"
+                            "32765:\tfrom all fwmark 0x5 lookup 100\n"
+                            "32766:\tfrom all lookup main\n"
+                            "32767:\tfrom all lookup default\n";
+
+static struct txp_fib *
+load(const char *rule_text)
+{
+    struct txp_fib *f = NULL;
+    struct txp_diag d;
+    CU_ASSERT_FATAL(txp_fib_create(NULL, &f) == TXP_OK);
+    CU_ASSERT_EQUAL(txp_fib_load_links(f, links, strlen(links), "ip-link", &d), TXP_OK);
+    CU_ASSERT_EQUAL(txp_fib_load_addrs(f, addrs, strlen(addrs), "ip-addr", &d), TXP_OK);
+    CU_ASSERT_EQUAL(txp_fib_load_routes(f, routes, strlen(routes), "ip-route", &d), TXP_OK);
+    if (rule_text != NULL)
+        CU_ASSERT_EQUAL(txp_fib_load_rules(f, rule_text, strlen(rule_text), "ip-rule", &d), TXP_OK);
+    return f;
+}
+
+/* Look up "dst" with optional src/tos/mark/oif and compare with `ip route get`'s line. */
+static void
+expect(struct txp_fib *f, const char *dst, const char *src, uint8_t tos, uint32_t mark,
+       const char *oif, const char *want)
+{
+    struct txp_fib_flow fl;
+    struct txp_fib_result r;
+    char line[256];
+    memset(&fl, 0, sizeof fl);
+    CU_ASSERT_FATAL(txp_ipv4_addr_parse(dst, &fl.dst) == TXP_OK);
+    if (src)
+        CU_ASSERT_FATAL(txp_ipv4_addr_parse(src, &fl.src) == TXP_OK);
+    fl.tos = tos;
+    fl.mark = mark;
+    fl.oif = oif ? txp_fib_dev_index(f, oif) : 0;
+    int rc = txp_fib_lookup(f, &fl, &r);
+    if (rc == TXP_OK)
+        (void)txp_fib_format_result(f, &fl, &r, line, sizeof line);
+    else
+        (void)snprintf(line, sizeof line, "RTNETLINK answers: %s", txp_fib_strerror(rc));
+    if (strcmp(line, want) != 0)
+        fprintf(stderr, "\n  route get %s: got  \"%s\"\n                 want \"%s\"\n", dst, line,
+                want);
+    CU_ASSERT_STRING_EQUAL(line, want);
+}
+
+static void
+test_kernel_answers(void)
+{
+    struct txp_fib *f = load(rules);
+    expect(f, "10.1.2.3", NULL, 0, 0, NULL, "10.1.2.3 via 10.0.0.254 dev d0 src 10.0.0.1");
+    expect(f, "10.1.2.3", NULL, 0x10, 0, NULL,
+           "10.1.2.3 tos 0x10 via 10.0.0.2 dev d0 src 10.0.0.1");
+    expect(f, "10.1.2.3", NULL, 0x14, 0, NULL, "10.1.2.3 via 10.0.0.254 dev d0 src 10.0.0.1");
+    expect(f, "10.1.2.3", NULL, 0x12, 0, NULL,
+           "10.1.2.3 tos 0x10 via 10.0.0.2 dev d0 src 10.0.0.1");
+    expect(f, "10.3.2.3", NULL, 0x09, 0, NULL,
+           "10.3.2.3 tos 0x08 via 10.0.0.4 dev d0 src 10.0.0.1");
+    expect(f, "10.3.2.3", NULL, 0x0c, 0, NULL, "10.3.2.3 via 10.0.0.254 dev d0 src 10.0.0.1");
+    expect(f, "10.9.1.1", NULL, 0, 0, NULL, "RTNETLINK answers: Invalid argument");
+    expect(f, "10.8.1.1", NULL, 0, 0, NULL, "RTNETLINK answers: No route to host");
+    expect(f, "10.7.1.1", NULL, 0, 0, NULL, "RTNETLINK answers: Permission denied");
+    expect(f, "10.0.0.1", NULL, 0, 0, NULL, "local 10.0.0.1 dev lo table local src 10.0.0.1");
+    expect(f, "10.0.0.255", NULL, 0, 0, NULL,
+           "broadcast 10.0.0.255 dev d0 table local src 10.0.0.1");
+    expect(f, "10.0.0.5", NULL, 0, 0, NULL, "10.0.0.5 dev d0 src 10.0.0.1");
+    expect(f, "172.16.1.1", NULL, 0, 0, NULL, "172.16.1.1 dev d1 src 192.168.5.2");
+    expect(f, "10.1.2.3", NULL, 0, 5, NULL,
+           "10.1.2.3 via 192.168.0.1 dev d1 table 100 src 192.168.5.2 mark 5");
+    expect(f, "10.6.1.1", NULL, 0, 5, NULL, "10.6.1.1 via 10.0.0.254 dev d0 src 10.0.0.1 mark 5");
+    expect(f, "10.2.1.1", NULL, 0, 5, NULL,
+           "10.2.1.1 via 10.0.0.3 dev d0 table 100 src 10.0.0.1 mark 5");
+    expect(f, "8.8.8.8", "10.0.0.9", 0, 0, NULL, "8.8.8.8 from 10.0.0.9 via 10.0.0.254 dev d0");
+    expect(f, "8.8.8.8", "1.2.3.4", 0, 0, NULL, "RTNETLINK answers: Network is unreachable");
+    expect(f, "255.255.255.255", NULL, 0, 0, NULL, "broadcast 255.255.255.255 dev d0 src 10.0.0.1");
+    expect(f, "8.8.8.8", NULL, 0, 0, "d1", "8.8.8.8 dev d1 src 192.168.5.2");
+    expect(f, "10.0.0.0", NULL, 0, 0, NULL, "10.0.0.0 dev d0 src 10.0.0.1");
+    expect(f, "192.168.255.255", NULL, 0, 0, NULL,
+           "broadcast 192.168.255.255 dev d1 table local src 192.168.5.2");
+    expect(f, "127.0.0.1", NULL, 0, 0, NULL, "local 127.0.0.1 dev lo table local src 127.0.0.1");
+    expect(f, "1.2.3.4", "127.0.0.1", 0, 0, NULL, "RTNETLINK answers: Invalid argument");
+    expect(f, "10.0.0.1", "10.0.0.9", 0, 0, NULL,
+           "local 10.0.0.1 from 10.0.0.9 dev lo table local");
+    txp_fib_destroy(f);
+}
+
+/* Without custom rules local and main are one trie: the longest prefix wins across both. */
+static void
+test_merge(void)
+{
+    struct txp_fib *f = load(NULL);
+    struct txp_fib_route r;
+    memset(&r, 0, sizeof r);
+    r.dst = 0x7F010000u; /* 127.1.0.0/16 in main */
+    r.plen = 16;
+    r.ifindex = txp_fib_dev_index(f, "lo");
+    r.scope = TXP_FIB_SCOPE_LINK;
+    CU_ASSERT_EQUAL(txp_fib_route_add(f, &r), TXP_OK);
+    expect(f, "127.1.2.3", NULL, 0, 0, NULL, "127.1.2.3 dev lo src 10.0.0.1");
+    /* any rule ends the merge: local (rule 0) is consulted first from then on */
+    struct txp_fib_rule rule;
+    memset(&rule, 0, sizeof rule);
+    rule.pref = 100;
+    rule.action = TXP_FIB_ACT_TO_TBL;
+    rule.table = 100;
+    rule.fwmask = 0xFFFFFFFFu;
+    rule.fwmark = 77;
+    rule.suppress_prefixlen = -1;
+    CU_ASSERT_EQUAL(txp_fib_rule_add(f, &rule), TXP_OK);
+    expect(f, "127.1.2.3", NULL, 0, 0, NULL, "local 127.1.2.3 dev lo table local src 127.0.0.1");
+    txp_fib_destroy(f);
+}
+
+static void
+test_route_order_and_errors(void)
+{
+    struct txp_fib *f = load(rules);
+    struct txp_fib_route r;
+    memset(&r, 0, sizeof r);
+    r.dst = 0x0A010000u;
+    r.plen = 16;
+    r.tos = 0x10;
+    r.metric = 20;
+    r.ifindex = txp_fib_dev_index(f, "d0");
+    CU_ASSERT_EQUAL(txp_fib_route_add(f, &r), TXP_EEXIST);
+    r.metric = 10; /* same prefix and tos, lower metric: preferred */
+    r.gw = 0x0A000063u;
+    CU_ASSERT_EQUAL(txp_fib_route_add(f, &r), TXP_OK);
+    expect(f, "10.1.2.3", NULL, 0x10, 0, NULL,
+           "10.1.2.3 tos 0x10 via 10.0.0.99 dev d0 src 10.0.0.1");
+    CU_ASSERT_EQUAL(txp_fib_route_del(f, &r), TXP_OK);
+    CU_ASSERT_EQUAL(txp_fib_route_del(f, &r), TXP_ENOENT);
+    expect(f, "10.1.2.3", NULL, 0x10, 0, NULL,
+           "10.1.2.3 tos 0x10 via 10.0.0.2 dev d0 src 10.0.0.1");
+    r.dst = 0x0A010001u; /* host bits set */
+    CU_ASSERT_EQUAL(txp_fib_route_add(f, &r), TXP_EINVAL);
+    r.dst = 0x0A010000u;
+    r.plen = 33;
+    CU_ASSERT_EQUAL(txp_fib_route_add(f, &r), TXP_EINVAL);
+    txp_fib_destroy(f);
+}
+
+static void
+test_rule_actions(void)
+{
+    static const char rs[] = "0:\tfrom all lookup local\n"
+                             "10:\tfrom all to 10.9.0.0/16 goto 40\n"
+                             "20:\tfrom all to 10.9.0.0/16 prohibit\n"
+                             "30:\tfrom all fwmark 0x2/0x2 unreachable\n"
+                             "40:\tfrom all lookup main suppress_prefixlength 0\n"
+                             "50:\tnot from all fwmark 0x8/0xc blackhole\n"
+                             "32766:\tfrom all lookup main\n";
+    struct txp_fib *f = load(rs);
+    /* goto skips the prohibit rule; main's blackhole /16 is longer than /0: returned */
+    expect(f, "10.9.1.1", NULL, 0, 0, NULL, "RTNETLINK answers: Invalid argument");
+    expect(f, "8.8.8.8", NULL, 0, 2, NULL, "RTNETLINK answers: Network is unreachable");
+    /* suppress_prefixlength 0 skips the default route; rule 50 (not mark 8/c) blackholes */
+    expect(f, "8.8.8.8", NULL, 0, 0, NULL, "RTNETLINK answers: Invalid argument");
+    /* mark 8: rule 50 does not match; main again gives the default route */
+    expect(f, "8.8.8.8", NULL, 0, 8, NULL, "8.8.8.8 via 10.0.0.254 dev d0 src 10.0.0.1 mark 8");
+    txp_fib_destroy(f);
+}
+
+static void
+expect_bad(const char *text, int which, const char *msg_part, uint32_t line)
+{
+    struct txp_fib *f = load(NULL);
+    struct txp_diag d;
+    int rc;
+    size_t before = txp_fib_route_count(f);
+    if (which == 0)
+        rc = txp_fib_load_routes(f, text, strlen(text), "ip-route", &d);
+    else
+        rc = txp_fib_load_rules(f, text, strlen(text), "ip-rule", &d);
+    CU_ASSERT_EQUAL(rc, TXP_EBADMSG);
+    CU_ASSERT_EQUAL(d.line, line);
+    CU_ASSERT_PTR_NOT_NULL(strstr(d.msg, msg_part));
+    if (strstr(d.msg, msg_part) == NULL)
+        fprintf(stderr, "\n  message \"%s\" lacks \"%s\"\n", d.msg, msg_part);
+    CU_ASSERT_EQUAL(txp_fib_route_count(f), before); /* nothing half-loaded */
+    txp_fib_destroy(f);
+}
+
+static void
+test_bad_input(void)
+{
+    expect_bad("10.50.0.0/16 dev d0\n10.51.0.0/16 dev nosuch\n", 0, "unknown device", 2);
+    expect_bad("10.50.0.0/16 dev d0\n10.51.0.0/33 dev d0\n", 0, "prefix", 2);
+    expect_bad("10.50.0.1/16 dev d0\n", 0, "host bits", 1);
+    expect_bad("10.50.0.0/16 dev d0 frobnicate 3\n", 0, "unknown route attribute", 1);
+    expect_bad("10.50.0.0/16 nexthop via 10.0.0.2 dev d0 weight 1\n", 0, "multipath", 1);
+    expect_bad("10.50.0.0/16 dev d0\n10.50.0.0/16 dev d0\n", 0, "listed twice", 2);
+    expect_bad("10.50.0.0/16 via 10.0.0.2 metric x dev d0\n", 0, "metric", 1);
+    expect_bad("0:\tfrom all lookup local\nx:\tfrom all lookup main\n", 1, "preference", 2);
+    expect_bad("5:\tfrom all fwmark\n", 1, "MARK", 1);
+    expect_bad("5:\tfrom all\n", 1, "no action", 1);
+    expect_bad("5:\tfrom all wibble 3 lookup main\n", 1, "unknown rule selector", 1);
+}
+
+static const struct txp_h_test fib_tests[] = {TXP_H_TEST(test_kernel_answers),
+                                              TXP_H_TEST(test_merge),
+                                              TXP_H_TEST(test_route_order_and_errors),
+                                              TXP_H_TEST(test_rule_actions),
+                                              TXP_H_TEST(test_bad_input),
+                                              TXP_H_TEST_END};
+
+static const struct txp_h_suite suites[] = {
+    TXP_H_SUITE("lookup", NULL, NULL, fib_tests),
+    TXP_H_SUITE_END,
+};
+
+int
+main(int argc, char **argv)
+{
+    return txp_h_cunit_main(argc, argv, suites);
+}
