@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * txpath pkt fuzz target: frame dissection and every wire parser, against their builders.
+ * txp-fuzz-pcap: link-frame
  *
  * Input layout:
  *
