@@ -3,7 +3,7 @@
 """Deterministic seed inputs for the fib fuzz targets (fib_ops, fib_parse).
 
 Usage: /usr/bin/python3 components/fib/fuzz/seeds.py [--check]
-Writes corpus/fib_ops/NNN-*.bin and corpus/fib_parse/NNN-*.txt; --check compares instead and
+Writes corpus/fib_ops/NNN-*.bin and corpus/fib_parse/NNN-* (text, no extension: *.txt are notes); --check compares instead and
 exits 1 on any difference. Layouts are described in fuzz_fib_ops.c and fuzz_fib_parse.c.
 """
 import os
@@ -80,7 +80,7 @@ def parse_seeds():
     ]
     out = {}
     for sel, t in texts:
-        out["%03d-%s.txt" % (len(out), ("link", "addr", "route", "rule")[sel])] = (
+        out["%03d-%s" % (len(out), ("link", "addr", "route", "rule")[sel])] = (
             bytes([sel]) + t.encode())
     return out
 
