@@ -15,8 +15,8 @@
  * Behaviour:
  *  - Each argument is a file or a directory. Directories are walked recursively; entries are
  *    sorted by name (strcmp) so every run executes the same inputs in the same order.
- *  - Names starting with '.' (.gitkeep) and README / README.md are documentation, not inputs,
- *    and are skipped.
+ *  - Names starting with '.' (.gitkeep), README / README.md and *.txt (the signature notes ci/fuzz
+ *    writes beside reproducers) are documentation, not inputs, and are skipped.
  *  - A missing argument counts zero inputs: corpus/regress/<name>/ may legitimately be empty or
  *    absent. The count for each argument is printed.
  *  - Every input is copied into a heap buffer of exactly its size, so a target that reads past
@@ -97,7 +97,11 @@ replay_install_handlers(void)
 static int
 replay_skip_name(const char *name)
 {
-    return name[0] == '.' || strcmp(name, "README") == 0 || strcmp(name, "README.md") == 0;
+    size_t n = strlen(name);
+
+    /* *.txt beside a reproducer is its signature note (ci/fuzz triage), not an input */
+    return name[0] == '.' || strcmp(name, "README") == 0 || strcmp(name, "README.md") == 0 ||
+           (n > 4 && strcmp(name + n - 4, ".txt") == 0);
 }
 
 static int
