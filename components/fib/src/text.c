@@ -88,11 +88,21 @@ fib_each_line(const char *text, size_t len, const char *file, struct txp_diag *d
     return rc;
 }
 
+/* Column of token @p i, or of the last token when @p i is past the end (1 on an empty line). */
+static uint32_t
+fib_col(const struct fib_line *l, int i)
+{
+    if (l->n <= 0 || i < 0)
+        return 1;
+    size_t k = (size_t)(i < l->n ? i : l->n - 1);
+    return k < FIB_MAX_TOK ? l->col[k] : 1;
+}
+
 static int
 fib_bad(struct txp_diag *d, const struct fib_line *l, int i, const char *what)
 {
-    uint32_t col = i < l->n ? l->col[i] : (l->n ? l->col[l->n - 1] : 1);
-    if (i < l->n)
+    uint32_t col = fib_col(l, i);
+    if (i >= 0 && i < l->n)
         return txp_diag_set(d, l->lineno, col, "expected %s, got \"%.40s\"", what, l->tok[i]);
     return txp_diag_set(d, l->lineno, col, "expected %s at the end of the line", what);
 }
@@ -660,7 +670,7 @@ fib_rule_line(struct fib_line *l, void *ctx, const char *file, struct txp_diag *
         }
     }
     if (r.action == 0)
-        return txp_diag_set(d, l->lineno, l->col[l->n - 1],
+        return txp_diag_set(d, l->lineno, fib_col(l, l->n - 1),
                             "rule has no action (lookup, goto, blackhole, unreachable, "
                             "prohibit, nop)");
     if (c->n == c->cap) {
