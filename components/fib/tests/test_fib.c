@@ -244,11 +244,106 @@ test_bad_input(void)
     expect_bad("5:\tfrom all wibble 3 lookup main\n", 1, "unknown rule selector", 1);
 }
 
+/* Fixed LPM vectors in the spirit of Linux's and DPDK's LPM tests: nested prefixes, /0 and
+ * /32, adjacent prefixes, deletion uncovering the shorter prefix. Gateways tell which matched. */
+static void
+lpm_add(struct txp_fib *f, uint32_t dst, uint8_t plen, uint32_t gw)
+{
+    struct txp_fib_route r;
+    memset(&r, 0, sizeof r);
+    r.dst = dst;
+    r.plen = plen;
+    r.gw = gw;
+    r.ifindex = 2;
+    CU_ASSERT_EQUAL(txp_fib_route_add(f, &r), TXP_OK);
+}
+
+static uint32_t
+lpm_gw(const struct txp_fib *f, uint32_t dst)
+{
+    struct txp_fib_flow fl;
+    struct txp_fib_result r;
+    memset(&fl, 0, sizeof fl);
+    fl.dst = dst;
+    if (txp_fib_lookup(f, &fl, &r) != TXP_OK)
+        return 0;
+    return r.gw;
+}
+
+static void
+test_lpm_vectors(void)
+{
+    struct txp_fib *f;
+    CU_ASSERT_FATAL(txp_fib_create(NULL, &f) == TXP_OK);
+    CU_ASSERT_EQUAL(txp_fib_dev_add(f, "lo", 1, 65536, true, true), TXP_OK);
+    CU_ASSERT_EQUAL(txp_fib_dev_add(f, "e0", 2, 1500, true, false), TXP_OK);
+    CU_ASSERT_EQUAL(txp_fib_addr_add(f, 2, 0x0A000001u, 8, 0, false), TXP_OK);
+    CU_ASSERT_EQUAL(lpm_gw(f, 0x01020304u), 0); /* empty: unreachable */
+    lpm_add(f, 0, 0, 0x0A0000FFu);              /* /0 */
+    for (uint8_t plen = 1; plen <= 32;
+         plen++) /* nested chain under 76.168.0.0 (clear of 127/8 and 224/4) */
+        lpm_add(f, 0x4CA80000u & (~0u << (32 - plen)), plen, 0x0A000000u | plen);
+    for (uint8_t plen = 1; plen <= 32; plen++) {
+        /* an address whose first difference from 76.168.0.0 is at bit plen (1-based) */
+        uint32_t a = 0x4CA80000u ^ (1u << (32 - plen));
+        uint32_t want = plen == 1 ? 0x0A0000FFu : 0x0A000000u | (uint32_t)(plen - 1);
+        if (lpm_gw(f, a) != want)
+            fprintf(stderr, "\n  lpm plen %u: got 0x%08x want 0x%08x\n", plen, lpm_gw(f, a), want);
+        CU_ASSERT_EQUAL(lpm_gw(f, a), want);
+    }
+    CU_ASSERT_EQUAL(lpm_gw(f, 0x4CA80000u), 0x0A000020u); /* the /32 itself */
+    /* adjacent /24s and a /23 covering both */
+    lpm_add(f, 0x0B000000u, 24, 0x0A000101u);
+    lpm_add(f, 0x0B000100u, 24, 0x0A000102u);
+    lpm_add(f, 0x0B000000u, 23, 0x0A000103u);
+    CU_ASSERT_EQUAL(lpm_gw(f, 0x0B0000FFu), 0x0A000101u);
+    CU_ASSERT_EQUAL(lpm_gw(f, 0x0B000100u), 0x0A000102u);
+    CU_ASSERT_EQUAL(lpm_gw(f, 0x0B000200u), 0x0A000001u); /* only 0.0.0.0/1 covers it */
+    CU_ASSERT_EQUAL(lpm_gw(f, 0xC8000001u), 0x0A0000FFu); /* only /0 covers 200.0.0.1 */
+    struct txp_fib_route r;
+    memset(&r, 0, sizeof r);
+    r.dst = 0x0B000100u;
+    r.plen = 24;
+    CU_ASSERT_EQUAL(txp_fib_route_del(f, &r), TXP_OK);
+    CU_ASSERT_EQUAL(lpm_gw(f, 0x0B000100u), 0x0A000103u); /* the /23 shows through */
+    r.dst = 0;
+    r.plen = 0;
+    CU_ASSERT_EQUAL(txp_fib_route_del(f, &r), TXP_OK);
+    CU_ASSERT_EQUAL(lpm_gw(f, 0xC8000001u), 0);
+    CU_ASSERT_EQUAL(txp_fib_route_count(f), 32 + 2);
+    txp_fib_destroy(f);
+}
+
+/* No leaks, and allocation failures are reported, never crash. */
+static void
+test_alloc_failures(void)
+{
+    for (int64_t n = 0; n < 40; n++) {
+        txp_h_alloc_reset();
+        txp_h_alloc_counter()->fail_after = n;
+        struct txp_fib_config cfg = {txp_h_alloc()};
+        struct txp_fib *f = NULL;
+        if (txp_fib_create(&cfg, &f) == TXP_OK) {
+            struct txp_diag d;
+            int rc = txp_fib_load_links(f, links, strlen(links), "ip-link", &d);
+            if (rc == TXP_OK)
+                rc = txp_fib_load_routes(f, "10.0.0.0/8 dev d0\n10.1.0.0/16 dev d0\n", 36,
+                                         "ip-route", &d);
+            CU_ASSERT(rc == TXP_OK || rc == TXP_ENOMEM);
+            txp_fib_destroy(f);
+        }
+        TXP_H_ASSERT_NO_LEAKS();
+    }
+    txp_h_alloc_reset();
+}
+
 static const struct txp_h_test fib_tests[] = {TXP_H_TEST(test_kernel_answers),
                                               TXP_H_TEST(test_merge),
                                               TXP_H_TEST(test_route_order_and_errors),
                                               TXP_H_TEST(test_rule_actions),
                                               TXP_H_TEST(test_bad_input),
+                                              TXP_H_TEST(test_lpm_vectors),
+                                              TXP_H_TEST(test_alloc_failures),
                                               TXP_H_TEST_END};
 
 static const struct txp_h_suite suites[] = {
