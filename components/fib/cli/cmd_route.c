@@ -12,6 +12,7 @@
  * from one load.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,8 @@ static int
 route_usage(void)
 {
     fputs("usage: txpath route get [--host DIR] ADDRESS [from A] [tos T] [mark M] [oif DEV]\n"
-          "                        [ipproto P] [sport N] [dport N] [uid U] [-- ADDRESS ...]\n",
+          "                        [ipproto P] [sport N] [dport N] [uid U] [-- ADDRESS ...]\n"
+          "       txpath route show [--host DIR] [table all|main|local|default|N]\n",
           stderr);
     return 2;
 }
@@ -177,8 +179,9 @@ cmd_route(int argc, char **argv)
 {
     const char *host = NULL;
     int i = 1;
-    if (argc < 2 || strcmp(argv[1], "get") != 0)
+    if (argc < 2 || (strcmp(argv[1], "get") != 0 && strcmp(argv[1], "show") != 0))
         return route_usage();
+    bool show = strcmp(argv[1], "show") == 0;
     for (i = 2; i < argc && strncmp(argv[i], "--", 2) == 0 && strcmp(argv[i], "--") != 0; i++) {
         if (strcmp(argv[i], "--host") == 0 && i + 1 < argc)
             host = argv[++i];
@@ -196,6 +199,39 @@ cmd_route(int argc, char **argv)
                          route_load(fib, host, "ip-route", txp_fib_load_routes) != 0 ||
                          route_load(fib, host, "ip-rule", txp_fib_load_rules) != 0))
         fatal = 1;
+    if (!fatal && show) {
+        uint32_t table = 0;
+        if (i + 1 < argc && strcmp(argv[i], "table") == 0) {
+            if (strcmp(argv[i + 1], "all") == 0)
+                table = 0;
+            else if (strcmp(argv[i + 1], "main") == 0)
+                table = TXP_FIB_TABLE_MAIN;
+            else if (strcmp(argv[i + 1], "local") == 0)
+                table = TXP_FIB_TABLE_LOCAL;
+            else if (strcmp(argv[i + 1], "default") == 0)
+                table = TXP_FIB_TABLE_DEFAULT;
+            else if (route_num(argv[i + 1], 0xFFFFFFFFu, &table) != 0 || table == 0)
+                fatal = 1;
+            i += 2;
+        } else {
+            table = TXP_FIB_TABLE_MAIN; /* `ip route show` lists main */
+        }
+        if (fatal || i != argc) {
+            txp_fib_destroy(fib);
+            return route_usage();
+        }
+        size_t need = txp_fib_format_routes(fib, table, NULL, 0);
+        char *text = malloc(need + 1);
+        if (text == NULL) {
+            txp_fib_destroy(fib);
+            return 2;
+        }
+        (void)txp_fib_format_routes(fib, table, text, need + 1);
+        fputs(text, stdout);
+        free(text);
+        txp_fib_destroy(fib);
+        return 0;
+    }
     while (!fatal && i < argc) {
         struct txp_fib_flow fl;
         struct txp_fib_result res;
@@ -225,5 +261,7 @@ cmd_route(int argc, char **argv)
 const struct txp_h_cli_command txp_h_cli_command_route = {
     "route",
     "route get [--host DIR] ADDRESS [from A] [tos T] [mark M] [oif DEV] [ipproto P] ...\n"
-    "        answer like `ip route get` for a host snapshot (ip-link, ip-addr, ip-route, ip-rule)",
+    "        answer like `ip route get` for a host snapshot (ip-link, ip-addr, ip-route, ip-rule)\n"
+    "  route show [--host DIR] [table all|main|local|default|N]\n"
+    "        print the routes like `ip route show`",
     cmd_route};

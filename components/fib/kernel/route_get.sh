@@ -10,7 +10,9 @@
 # The namespace is snapshotted (`ip -o link show`, `ip -o addr show`, `ip route show table
 # all`, `ip rule show`) and LOOKUPS random destinations (with random tos, mark and from) are
 # asked of both `ip route get` and `txpath route get --host DIR`. Every answer must be the same
-# line (uid and cache lines stripped). A mismatch prints the seed, the snapshot and both answers.
+# line (uid and cache lines stripped), and `txpath route show` must print the route tables
+# back exactly as `ip route show [table all]` printed them. A mismatch prints the seed, the
+# snapshot and both answers.
 #
 # Usage: route_get.sh TXPATH [SEEDS] [LOOKUPS]     (defaults: 6 seeds, 400 lookups each)
 set -u
@@ -103,6 +105,18 @@ for seed in $(seq 1 "$seeds"); do
     $N route show table all >"$host/ip-route"
     $N rule show >"$host/ip-rule"
 
+    # `txpath route show` must print the snapshot back exactly as `ip route show` did
+    # (IPv4 lines; ip ends each line with a blank, which txpath does not).
+    grep -v ':' "$host/ip-route" | sed 's/ *$//' >"$work/show-kernel"
+    "$txpath" route show --host "$host" table all >"$work/show-txpath" 2>&1
+    $N route show | sed 's/ *$//' >"$work/show-main-kernel"
+    "$txpath" route show --host "$host" >"$work/show-main-txpath" 2>&1
+    if ! diff -u "$work/show-kernel" "$work/show-txpath" ||
+        ! diff -u "$work/show-main-kernel" "$work/show-main-txpath"; then
+        echo "MISMATCH seed $seed: txpath route show differs from ip route show (diff above)"
+        fails=$((fails + 1))
+    fi
+
     : >"$work/kernel"
     args=""
     while read -r q; do
@@ -130,5 +144,5 @@ if [ "$fails" -ne 0 ]; then
     echo "fib.kernel.route-get: $fails of $seeds seeds had mismatches (snapshots under $work)"
     exit 1
 fi
-echo "fib.kernel.route-get: $total lookups over $seeds seeds: txpath and the kernel agree on every one"
+echo "fib.kernel.route-get: $total lookups and $seeds route dumps over $seeds seeds: txpath and the kernel agree on every one"
 rm -rf "$work"

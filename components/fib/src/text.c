@@ -453,8 +453,10 @@ fib_route_line(struct fib_line *l, void *ctx, const char *file, struct txp_diag 
             r.tos = (uint8_t)v;
             i++;
         } else if (strcmp(k, "mtu") == 0) {
-            if (val && strcmp(val, "lock") == 0)
+            if (val && strcmp(val, "lock") == 0) {
+                r.flags |= TXP_FIB_RF_MTU_LOCK;
                 val = ++i + 1 < l->n ? l->tok[i + 1] : NULL;
+            }
             if (val == NULL || fib_u32(val, 0xFFFFFFFFu, &r.mtu) != 0)
                 return fib_bad(d, l, i + 1, "an MTU");
             i++;
@@ -802,4 +804,162 @@ txp_fib_format_result(const struct txp_fib *fib, const struct txp_fib_flow *flow
     }
 #undef FIB_OUT
     return (int)(n < cap ? n : (cap ? cap - 1 : 0));
+}
+
+/* ------------------------------------------------------------------ ip route show */
+
+struct fib_dump {
+    const struct txp_fib_route *r;
+    uint32_t order; /* position in its alias list */
+};
+
+static int
+fib_dump_cmp(const void *a, const void *b)
+{
+    const struct fib_dump *x = a, *y = b;
+    if (x->r->table != y->r->table)
+        return x->r->table < y->r->table ? -1 : 1;
+    if (x->r->dst != y->r->dst)
+        return x->r->dst < y->r->dst ? -1 : 1;
+    if (x->r->plen != y->r->plen)
+        return x->r->plen > y->r->plen ? -1 : 1;
+    return x->order < y->order ? -1 : (x->order > y->order);
+}
+
+static void
+fib_collect(const struct fib_node *n, struct fib_dump *out, size_t *k)
+{
+    if (n == NULL)
+        return;
+    for (uint32_t i = 0; i < n->nroutes; i++) {
+        out[*k].r = &n->routes[i];
+        out[*k].order = i;
+        (*k)++;
+    }
+    fib_collect(n->child[0], out, k);
+    fib_collect(n->child[1], out, k);
+}
+
+static const char *
+fib_proto_name(uint8_t p)
+{
+    switch (p) {
+    case 1:
+        return "redirect";
+    case 2:
+        return "kernel";
+    case 3:
+        return "boot";
+    case 4:
+        return "static";
+    case 9:
+        return "ra";
+    case 16:
+        return "dhcp";
+    default:
+        return NULL;
+    }
+}
+
+static const char *
+fib_scope_name(uint8_t s)
+{
+    switch (s) {
+    case TXP_FIB_SCOPE_UNIVERSE:
+        return "global";
+    case TXP_FIB_SCOPE_SITE:
+        return "site";
+    case TXP_FIB_SCOPE_LINK:
+        return "link";
+    case TXP_FIB_SCOPE_HOST:
+        return "host";
+    case TXP_FIB_SCOPE_NOWHERE:
+        return "nowhere";
+    default:
+        return NULL;
+    }
+}
+
+size_t
+txp_fib_format_routes(const struct txp_fib *fib, uint32_t table, char *out, size_t cap)
+{
+    size_t total = fib->nroutes, k = 0, n = 0;
+    struct fib_dump *all = malloc((total ? total : 1) * sizeof(*all));
+    char a[16];
+    int w;
+
+    if (cap > 0)
+        out[0] = '\0';
+    if (all == NULL)
+        return 0;
+    for (uint32_t t = 0; t < fib->ntables; t++) {
+        if (table == 0 || fib->tables[t].id == table)
+            fib_collect(fib->tables[t].root, all, &k);
+    }
+    qsort(all, k, sizeof(*all), fib_dump_cmp);
+#define FIB_PUT(...)                                                                               \
+    do {                                                                                           \
+        w = snprintf(cap ? out + (n < cap ? n : cap) : NULL, n < cap ? cap - n : 0, __VA_ARGS__);  \
+        if (w > 0)                                                                                 \
+            n += (size_t)w;                                                                        \
+    } while (0)
+    for (size_t i = 0; i < k; i++) {
+        const struct txp_fib_route *r = all[i].r;
+        if (r->type != TXP_FIB_UNICAST)
+            FIB_PUT("%s ", fib_type_name(r->type));
+        if (r->plen == 0 && r->dst == 0) {
+            FIB_PUT("default");
+        } else {
+            txp_ipv4_addr_format(r->dst, a);
+            if (r->plen == 32)
+                FIB_PUT("%s", a);
+            else
+                FIB_PUT("%s/%u", a, r->plen);
+        }
+        if (r->tos != 0)
+            FIB_PUT(" tos 0x%02x", r->tos);
+        if (r->gw != 0) {
+            txp_ipv4_addr_format(r->gw, a);
+            FIB_PUT(" via %s", a);
+        }
+        const char *dev = txp_fib_dev_name(fib, r->ifindex);
+        if (dev != NULL)
+            FIB_PUT(" dev %s", dev);
+        if (r->table != TXP_FIB_TABLE_MAIN && table == 0) {
+            if (r->table == TXP_FIB_TABLE_LOCAL)
+                FIB_PUT(" table local");
+            else if (r->table == TXP_FIB_TABLE_DEFAULT)
+                FIB_PUT(" table default");
+            else
+                FIB_PUT(" table %u", r->table);
+        }
+        if (r->proto != 3) {
+            const char *pn = fib_proto_name(r->proto);
+            if (pn != NULL)
+                FIB_PUT(" proto %s", pn);
+            else
+                FIB_PUT(" proto %u", r->proto);
+        }
+        if (r->scope != TXP_FIB_SCOPE_UNIVERSE) {
+            const char *sn = fib_scope_name(r->scope);
+            if (sn != NULL)
+                FIB_PUT(" scope %s", sn);
+            else
+                FIB_PUT(" scope %u", r->scope);
+        }
+        if (r->prefsrc != 0) {
+            txp_ipv4_addr_format(r->prefsrc, a);
+            FIB_PUT(" src %s", a);
+        }
+        if (r->metric != 0)
+            FIB_PUT(" metric %u", r->metric);
+        if (r->flags & TXP_FIB_RF_ONLINK)
+            FIB_PUT(" onlink");
+        if (r->mtu != 0)
+            FIB_PUT(" mtu %s%u", (r->flags & TXP_FIB_RF_MTU_LOCK) ? "lock " : "", r->mtu);
+        FIB_PUT("\n");
+    }
+#undef FIB_PUT
+    free(all);
+    return n;
 }

@@ -337,6 +337,42 @@ test_alloc_failures(void)
     txp_h_alloc_reset();
 }
 
+/* `ip route show table all` printed back: the kernel's own dump of the snapshot above. */
+static void
+test_show(void)
+{
+    struct txp_fib *f = load(rules);
+    char want[sizeof(routes)], got[4096];
+    size_t n = 0;
+    /* the IPv4 lines of routes[], without the blank iproute2 leaves at each line end */
+    for (const char *p = routes; *p != '\0';) {
+        const char *e = strchr(p, '\n');
+        size_t len = (size_t)(e - p);
+        if (memchr(p, ':', len) == NULL) {
+            while (len > 0 && p[len - 1] == ' ')
+                len--;
+            memcpy(want + n, p, len);
+            n += len;
+            want[n++] = '\n';
+        }
+        p = e + 1;
+    }
+    want[n] = '\0';
+    size_t need = txp_fib_format_routes(f, 0, got, sizeof got);
+    CU_ASSERT_EQUAL(need, n);
+    CU_ASSERT_STRING_EQUAL(got, want);
+    /* a size query with no buffer, and truncation, report the full length */
+    CU_ASSERT_EQUAL(txp_fib_format_routes(f, 0, NULL, 0), n);
+    CU_ASSERT_EQUAL(txp_fib_format_routes(f, 0, got, 10), n);
+    CU_ASSERT_EQUAL(strlen(got), 9);
+    /* one table: no "table" word */
+    (void)txp_fib_format_routes(f, 100, got, sizeof got);
+    CU_ASSERT_STRING_EQUAL(got, "10.1.0.0/16 via 192.168.0.1 dev d1\n"
+                                "10.2.0.0/16 via 10.0.0.3 dev d0\n"
+                                "throw 10.6.0.0/16\n");
+    txp_fib_destroy(f);
+}
+
 static const struct txp_h_test fib_tests[] = {TXP_H_TEST(test_kernel_answers),
                                               TXP_H_TEST(test_merge),
                                               TXP_H_TEST(test_route_order_and_errors),
@@ -344,6 +380,7 @@ static const struct txp_h_test fib_tests[] = {TXP_H_TEST(test_kernel_answers),
                                               TXP_H_TEST(test_bad_input),
                                               TXP_H_TEST(test_lpm_vectors),
                                               TXP_H_TEST(test_alloc_failures),
+                                              TXP_H_TEST(test_show),
                                               TXP_H_TEST_END};
 
 static const struct txp_h_suite suites[] = {

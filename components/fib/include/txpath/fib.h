@@ -51,6 +51,7 @@ enum txp_fib_type {
 
 /** Route flags. */
 #define TXP_FIB_RF_ONLINK 0x1u
+#define TXP_FIB_RF_MTU_LOCK 0x2u /**< `mtu lock N`: path MTU discovery may not lower it */
 
 /** One route, host byte order. */
 struct txp_fib_route {
@@ -220,6 +221,15 @@ int txp_fib_load_routes(struct txp_fib *fib, const char *text, size_t len, const
 /** `ip rule show` (replaces the rule list). */
 int txp_fib_load_rules(struct txp_fib *fib, const char *text, size_t len, const char *file,
                        struct txp_diag *d);
+
+/**
+ * Print the routes like `ip route show table all` (@p table 0) or `ip route show table T`:
+ * tables in ascending id, routes in the kernel's dump order (prefix address ascending, longer
+ * prefix first at the same address, then alias order), attributes in iproute2's order, one
+ * line each without the trailing blank ip prints.
+ * @return the length the full text needs (as snprintf); @p out holds up to @p cap - 1 bytes.
+ */
+size_t txp_fib_format_routes(const struct txp_fib *fib, uint32_t table, char *out, size_t cap);
 
 /** Number of routes over all tables. */
 size_t txp_fib_route_count(const struct txp_fib *fib);
