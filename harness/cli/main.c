@@ -33,8 +33,14 @@ usage(FILE *out)
           "  help, --help, -h\n"
           "        this text\n",
           out);
-    for (const struct txp_h_cli_command *const *c = txp_h_cli_commands; *c != NULL; c++)
-        fprintf(out, "  %s\n        %s\n", (*c)->name, (*c)->summary);
+    for (const struct txp_h_cli_command *const *c = txp_h_cli_commands; *c != NULL; c++) {
+        size_t n = strlen((*c)->name);
+        /* a summary that starts with the command's own usage line stands alone */
+        if (strncmp((*c)->summary, (*c)->name, n) == 0 && (*c)->summary[n] == ' ')
+            fprintf(out, "  %s\n", (*c)->summary);
+        else
+            fprintf(out, "  %s\n        %s\n", (*c)->name, (*c)->summary);
+    }
 }
 
 int

@@ -99,11 +99,10 @@ for seed in $(seq 1 "$seeds"); do
     # A generated route can collide with an earlier identical one: that is fine, the kernel
     # refused it and the snapshot below is what counts.
     host="$work/host-$seed"
-    mkdir -p "$host"
-    $N -o link show >"$host/ip-link"
-    $N -o addr show >"$host/ip-addr"
-    $N route show table all >"$host/ip-route"
-    $N rule show >"$host/ip-rule"
+    "$txpath" snapshot "$host" --netns "$ns" >/dev/null || {
+        echo "txpath snapshot --netns $ns failed"
+        exit 1
+    }
 
     # `txpath route show` must print the snapshot back exactly as `ip route show` did
     # (IPv4 lines; ip ends each line with a blank, which txpath does not).
