@@ -295,6 +295,31 @@ int txp_qdisc_band_stats(const struct txp_qdisc *q, uint32_t band, uint32_t *qle
                          uint64_t *sent_pkts, uint64_t *drops);
 
 /* ------------------------------------------------------------------------------------------ */
+/* Running a qdisc against a device                                                           */
+
+/** Where txp_qdisc_sim() delivers packets. Both callbacks take ownership of the packet. */
+struct txp_qdisc_sim_cb {
+    void *ctx;
+    /** @p p left the qdisc and went onto the wire at @p t_ns (also in p->meta.tstamp_ns). */
+    void (*xmit)(void *ctx, struct txp_pkt *p, uint64_t t_ns);
+    /** @p p was dropped; p->meta.drop_reason says why. */
+    void (*drop)(void *ctx, struct txp_pkt *p);
+};
+
+/**
+ * Run @p q on a device that transmits one packet every @p tx_interval_ns (0 = as fast as the
+ * qdisc releases them). Packet i arrives at pkts[i]->meta.tstamp_ns (non-decreasing) and is
+ * enqueued then; the device takes the next due packet whenever it is free (before an arrival
+ * at the same time, like the qdisc bypass of an idle device); at the end the
+ * queue is drained. With noqueue a packet goes straight to a free device and is dropped
+ * (TXP_DROP_DEV_READY, Linux's "Virtual device asks to queue packet!") when it is busy.
+ * @return TXP_OK, or TXP_EINVAL (arrival times not sorted; nothing is consumed then).
+ * Ownership: takes every packet of @p pkts. Complexity: O(n log n) for netem, else O(n).
+ */
+int txp_qdisc_sim(struct txp_qdisc *q, struct txp_pkt *const *pkts, uint32_t n,
+                  uint64_t tx_interval_ns, const struct txp_qdisc_sim_cb *cb);
+
+/* ------------------------------------------------------------------------------------------ */
 /* tc syntax                                                                                  */
 
 /**
