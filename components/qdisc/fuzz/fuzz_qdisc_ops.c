@@ -7,11 +7,14 @@
  * packet exactly (band choice from its own priomap logic, per-band or total limits), and the
  * Sent/dropped/backlog/qlen counters. netem (random parameters): conservation and timing
  * invariants: every packet leaves once (twice if duplicated) or is counted as dropped with a
- * reason; nothing leaves before its time; without reordering and rate, packets leave in time
- * order; qlen never exceeds the limit.
+ * reason; nothing leaves before its time; without reordering, rate or negative delays, packets
+ * leave in time
+ * order; qlen never exceeds the limit (limit + 1 with duplication: the duplicate re-enters
+ * the qdisc after the original passed the limit check, as in sch_netem.c).
  *
  * Input: byte 0 kind (% 5: pfifo_fast, prio, pfifo, bfifo, netem), byte 1 txqueuelen (1..31),
- * bytes 2..17 prio bands + priomap, or netem parameters; then 3-byte records
+ * bytes 2..17 prio bands + priomap (records from byte 18), or bytes 2..18 netem parameters
+ * (records from byte 19); then 3-byte records
  * [op, a, b]: op % 6 = 0 enqueue (priority a, length 14 + b), 1 dequeue, 2 requeue the last
  * dequeued packet, 3 advance the clock by a * 256 us, 4 reset, 5 enqueue with priority
  * 0x10000 | a (a major:minor priority).
@@ -296,7 +299,9 @@ run_netem(const uint8_t *data, size_t size)
     n->dup_pool = pool;
     struct txp_qdisc *q = NULL;
     FZ_CHECK(txp_qdisc_create(&c, NULL, NULL, &q) == TXP_OK);
-    int ordered = n->reorder == 0 && n->rate == 0 && n->duplicate == 0;
+    /* time order holds when no delay can be negative: tables reach -4 sigma */
+    int ordered = n->reorder == 0 && n->rate == 0 && n->duplicate == 0 &&
+                  n->latency_ns >= 4 * n->jitter_ns;
     uint64_t now = 0, last_t = 0;
     uint32_t enq = 0, out = 0, dropped = 0;
     uint8_t seen[MAXP];
@@ -307,7 +312,8 @@ run_netem(const uint8_t *data, size_t size)
         if (op == 0 || op == 5) {
             struct txp_pkt *p = new_pkt(pool, enq++, a, 14u + b);
             txp_qdisc_enqueue(q, p, now, &to_free);
-            FZ_CHECK(txp_qdisc_qlen(q) <= n->limit);
+            /* a duplicate re-enters after the limit check, as in the kernel: limit + 1 */
+            FZ_CHECK(txp_qdisc_qlen(q) <= n->limit + (n->duplicate ? 1u : 0u));
         } else if (op == 1 || op == 2) {
             struct txp_pkt *p = txp_qdisc_dequeue(q, now);
             if (p) {

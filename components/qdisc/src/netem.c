@@ -355,9 +355,9 @@ ecn_set_ce(struct txp_pkt *p)
     case 3: /* CE already */
         return 1;
     default: {
-        uint16_t old_word = (uint16_t)((d[off] << 8) | tos);
-        uint16_t new_word = (uint16_t)((d[off] << 8) | (tos | 3u));
-        uint16_t csum = (uint16_t)((d[off + 10] << 8) | d[off + 11]);
+        uint16_t old_word = (uint16_t)(((unsigned)d[off] << 8) | (unsigned)tos);
+        uint16_t new_word = (uint16_t)(((unsigned)d[off] << 8) | (tos | 3u));
+        uint16_t csum = (uint16_t)(((unsigned)d[off + 10] << 8) | d[off + 11]);
         csum = txp_csum_update16(csum, old_word, new_word);
         d[off + 1] = (uint8_t)(tos | 3u);
         d[off + 10] = (uint8_t)(csum >> 8);
@@ -409,7 +409,9 @@ netem_enqueue_depth(struct txp_qdisc *q, struct txp_pkt *p, uint64_t now,
     }
     if (count > 1) {
         dup = c->dup_pool ? txp_pkt_clone(c->dup_pool, p) : NULL;
-        if (!dup)
+        if (dup)
+            q->stats.duplicated++;
+        else
             q->stats.dup_failed++;
     }
     if (c->corrupt && c->corrupt >= get_crandom(&n->corrupt_cor, &n->prng)) {
@@ -433,7 +435,6 @@ netem_enqueue_depth(struct txp_qdisc *q, struct txp_pkt *p, uint64_t now,
         return TXP_QDISC_XMIT_DROP;
     }
     if (dup) {
-        q->stats.duplicated++;
         netem_enqueue_depth(q, dup, now, to_free, depth + 1);
     }
 
