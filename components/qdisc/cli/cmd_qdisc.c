@@ -18,13 +18,14 @@
 #include "txpath/qdisc.h"
 
 #define USAGE                                                                                      \
-    "usage: txpath qdisc run --qdisc SPEC --pcap IN.pcap [--out OUT.pcap] [--dequeue-rate PPS]\n" \
+    "usage: txpath qdisc run --qdisc SPEC --pcap IN.pcap [--out OUT.pcap] [--dequeue-rate PPS]\n"  \
     "                        [--txqueuelen N] [--mtu N] [--dev NAME] [--seed N]\n"                 \
     "                        [--priority tos|N]\n"                                                 \
     "       txpath qdisc show --qdisc SPEC [--dev NAME] [--txqueuelen N] [--tx-queues N]\n"        \
     "       txpath qdisc dist normal|pareto|paretonormal\n"                                        \
     "SPEC is the qdisc part of a tc command, e.g. \"pfifo_fast\", \"prio bands 4 priomap ...\",\n" \
-    "\"netem delay 100ms 10ms 25% loss 1% seed 7\" (or a whole \"tc qdisc add dev D root ...\").\n"
+    "\"netem delay 100ms 10ms 25% loss 1% seed 7\" (or a whole \"tc qdisc add dev D root "         \
+    "...\").\n"
 
 struct opts {
     const char *spec, *in, *out, *dev, *prio;
@@ -239,7 +240,8 @@ cmd_run(const struct opts *o)
         p->meta.priority = from_tos ? txp_qdisc_tos2prio(p->meta.tos) : fixed_prio;
         pk[i] = p;
         if (i && r->ts_ns < f->recs[i - 1].ts_ns) {
-            fprintf(stderr, "txpath qdisc run: %s: packet %u goes back in time (%llu ns < %llu ns)\n",
+            fprintf(stderr,
+                    "txpath qdisc run: %s: packet %u goes back in time (%llu ns < %llu ns)\n",
                     o->in, (unsigned)i, (unsigned long long)r->ts_ns,
                     (unsigned long long)f->recs[i - 1].ts_ns);
             for (uint32_t k = 0; k <= i; k++)

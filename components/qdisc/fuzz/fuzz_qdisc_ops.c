@@ -300,8 +300,8 @@ run_netem(const uint8_t *data, size_t size)
     struct txp_qdisc *q = NULL;
     FZ_CHECK(txp_qdisc_create(&c, NULL, NULL, &q) == TXP_OK);
     /* time order holds when no delay can be negative: tables reach -4 sigma */
-    int ordered = n->reorder == 0 && n->rate == 0 && n->duplicate == 0 &&
-                  n->latency_ns >= 4 * n->jitter_ns;
+    int ordered =
+        n->reorder == 0 && n->rate == 0 && n->duplicate == 0 && n->latency_ns >= 4 * n->jitter_ns;
     uint64_t now = 0, last_t = 0;
     uint32_t enq = 0, out = 0, dropped = 0;
     uint8_t seen[MAXP];

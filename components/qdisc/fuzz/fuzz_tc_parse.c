@@ -76,8 +76,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *opts = strstr(line, " refcnt ");
     FZ_CHECK(opts != NULL);
     opts = strchr(opts + 8, ' ');
-    if (opts && strncmp(kind, "pfifo_fast ", 11) && strncmp(kind, "pfifo ", 6) && !strstr(line, "loss state") && !strstr(line, "loss gemodel") &&
-        !strstr(line, "overhead") && !strstr(line, "cellsize")) {
+    if (opts && strncmp(kind, "pfifo_fast ", 11) && strncmp(kind, "pfifo ", 6) &&
+        !strstr(line, "loss state") && !strstr(line, "loss gemodel") && !strstr(line, "overhead") &&
+        !strstr(line, "cellsize")) {
         char again[1200];
         size_t kl = (size_t)(strchr(kind, ' ') - kind);
         snprintf(again, sizeof again, "%.*s%s", (int)kl, kind, opts);

@@ -385,8 +385,8 @@ netem_enqueue(struct txp_qdisc *q, struct txp_pkt *p, uint64_t now, struct txp_p
 }
 
 static int
-netem_enqueue_depth(struct txp_qdisc *q, struct txp_pkt *p, uint64_t now,
-                    struct txp_pkt **to_free, int depth)
+netem_enqueue_depth(struct txp_qdisc *q, struct txp_pkt *p, uint64_t now, struct txp_pkt **to_free,
+                    int depth)
 {
     struct netem_priv *n = txp_qdisc_priv(q);
     const struct txp_qdisc_netem_conf *c = &n->c;
@@ -537,8 +537,11 @@ netem_reset(struct txp_qdisc *q, struct txp_pkt **to_free)
 }
 
 const struct txp_qdisc_ops txp_qdisc__netem_ops = {
-    "netem",     sizeof(struct netem_priv), netem_init,    netem_enqueue, netem_dequeue,
-    netem_peek,  netem_reset,               txp_qdisc__netem_dump, netem_next_due, netem_destroy,
+    "netem",        sizeof(struct netem_priv),
+    netem_init,     netem_enqueue,
+    netem_dequeue,  netem_peek,
+    netem_reset,    txp_qdisc__netem_dump,
+    netem_next_due, netem_destroy,
 };
 
 /* ---- printing (iproute2 q_netem.c netem_print_opt) ---- */
@@ -549,8 +552,7 @@ struct sbuf {
     int n;
 };
 
-static void
-sb_printf(struct sbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct sbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #include <stdarg.h>
 static void

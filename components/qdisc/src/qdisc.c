@@ -244,13 +244,19 @@ fifo_next_due(const struct txp_qdisc *q, uint64_t now_ns)
 }
 
 static const struct txp_qdisc_ops pfifo_ops = {
-    "pfifo",   sizeof(struct fifo_priv), fifo_init, fifo_enqueue, fifo_dequeue, fifo_peek,
-    fifo_reset, fifo_dump,               fifo_next_due, NULL,
+    "pfifo",       sizeof(struct fifo_priv),
+    fifo_init,     fifo_enqueue,
+    fifo_dequeue,  fifo_peek,
+    fifo_reset,    fifo_dump,
+    fifo_next_due, NULL,
 };
 
 static const struct txp_qdisc_ops bfifo_ops = {
-    "bfifo",   sizeof(struct fifo_priv), fifo_init, fifo_enqueue, fifo_dequeue, fifo_peek,
-    fifo_reset, fifo_dump,               fifo_next_due, NULL,
+    "bfifo",       sizeof(struct fifo_priv),
+    fifo_init,     fifo_enqueue,
+    fifo_dequeue,  fifo_peek,
+    fifo_reset,    fifo_dump,
+    fifo_next_due, NULL,
 };
 
 /* ---- pfifo_fast (sch_generic.c) with ptr_ring bands ---- */
@@ -265,9 +271,9 @@ struct ptr_ring {
     struct txp_pkt **slot;
     uint32_t size, batch;
     uint32_t producer, consumer_head, consumer_tail;
-    uint32_t len;      /* packets queued (not the stale released-later slots) */
-    uint64_t sent;     /* packets dequeued from this band */
-    uint64_t drops;    /* tail drops in this band */
+    uint32_t len;   /* packets queued (not the stale released-later slots) */
+    uint64_t sent;  /* packets dequeued from this band */
+    uint64_t drops; /* tail drops in this band */
 };
 
 static void
@@ -355,7 +361,8 @@ pfifo_fast_enqueue(struct txp_qdisc *q, struct txp_pkt *p, uint64_t now_ns,
 {
     struct pfifo_fast_priv *pf = txp_qdisc_priv(q);
     (void)now_ns;
-    struct ptr_ring *r = &pf->band[txp_qdisc_default_priomap[p->meta.priority & TXP_QDISC_PRIO_MAX]];
+    struct ptr_ring *r =
+        &pf->band[txp_qdisc_default_priomap[p->meta.priority & TXP_QDISC_PRIO_MAX]];
     if (ring_produce(r, p) != TXP_OK) {
         r->drops++;
         txp_qdisc__drop(q, p, TXP_DROP_QDISC_DROP, to_free);
@@ -436,8 +443,10 @@ pfifo_fast_dump(const struct txp_qdisc *q, char *buf, size_t cap)
 }
 
 static const struct txp_qdisc_ops pfifo_fast_ops = {
-    "pfifo_fast",       sizeof(struct pfifo_fast_priv), pfifo_fast_init, pfifo_fast_enqueue,
-    pfifo_fast_dequeue, pfifo_fast_peek,                pfifo_fast_reset, pfifo_fast_dump,
+    "pfifo_fast",       sizeof(struct pfifo_fast_priv),
+    pfifo_fast_init,    pfifo_fast_enqueue,
+    pfifo_fast_dequeue, pfifo_fast_peek,
+    pfifo_fast_reset,   pfifo_fast_dump,
     fifo_next_due,      pfifo_fast_destroy,
 };
 
@@ -546,8 +555,11 @@ prio_dump(const struct txp_qdisc *q, char *buf, size_t cap)
 }
 
 static const struct txp_qdisc_ops prio_ops = {
-    "prio",   sizeof(struct prio_priv), prio_init, prio_enqueue, prio_dequeue,
-    prio_peek, prio_reset,              prio_dump, fifo_next_due, NULL,
+    "prio",        sizeof(struct prio_priv),
+    prio_init,     prio_enqueue,
+    prio_dequeue,  prio_peek,
+    prio_reset,    prio_dump,
+    fifo_next_due, NULL,
 };
 
 /* ---- noqueue: no enqueue; the stack transmits directly ---- */
@@ -653,8 +665,7 @@ txp_qdisc_destroy(struct txp_qdisc *q, struct txp_pkt **to_free)
 }
 
 int
-txp_qdisc_enqueue(struct txp_qdisc *q, struct txp_pkt *p, uint64_t now_ns,
-                  struct txp_pkt **to_free)
+txp_qdisc_enqueue(struct txp_qdisc *q, struct txp_pkt *p, uint64_t now_ns, struct txp_pkt **to_free)
 {
     if (!q->ops->enqueue)
         return TXP_QDISC_XMIT_NOQUEUE;
@@ -747,8 +758,8 @@ txp_qdisc_classify(const struct txp_qdisc *q, const struct txp_pkt *p)
 }
 
 int
-txp_qdisc_band_stats(const struct txp_qdisc *q, uint32_t band, uint32_t *qlen,
-                     uint64_t *sent_pkts, uint64_t *drops)
+txp_qdisc_band_stats(const struct txp_qdisc *q, uint32_t band, uint32_t *qlen, uint64_t *sent_pkts,
+                     uint64_t *drops)
 {
     if (q->ops == &pfifo_fast_ops) {
         const struct pfifo_fast_priv *pf = txp_qdisc_priv(q);

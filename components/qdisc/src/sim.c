@@ -20,8 +20,8 @@ deliver_drops(struct txp_pkt *l, const struct txp_qdisc_sim_cb *cb)
 }
 
 int
-txp_qdisc_sim(struct txp_qdisc *q, struct txp_pkt *const *pkts, uint32_t n,
-              uint64_t tx_interval_ns, const struct txp_qdisc_sim_cb *cb)
+txp_qdisc_sim(struct txp_qdisc *q, struct txp_pkt *const *pkts, uint32_t n, uint64_t tx_interval_ns,
+              const struct txp_qdisc_sim_cb *cb)
 {
     for (uint32_t i = 1; i < n; i++)
         if (pkts[i]->meta.tstamp_ns < pkts[i - 1]->meta.tstamp_ns)

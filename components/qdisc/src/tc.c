@@ -31,8 +31,8 @@ struct parser {
     const char *kind;
 };
 
-static int
-perr(struct parser *ps, uint32_t at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int perr(struct parser *ps, uint32_t at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static int
 perr(struct parser *ps, uint32_t at, const char *fmt, ...)
@@ -42,7 +42,8 @@ perr(struct parser *ps, uint32_t at, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    uint32_t col = at < ps->n ? ps->t[at].col : (ps->n ? ps->t[ps->n - 1].col + ps->t[ps->n - 1].len : 1);
+    uint32_t col =
+        at < ps->n ? ps->t[at].col : (ps->n ? ps->t[ps->n - 1].col + ps->t[ps->n - 1].len : 1);
     return txp_diag_set(ps->d, 1, col, "%s", msg);
 }
 
@@ -276,8 +277,9 @@ parse_prio(struct parser *ps, struct txp_qdisc_conf *c)
         const char *a = cur(ps);
         if (!strcmp(a, "bands")) {
             if (pmap)
-                return perr(ps, ps->i, "prio: \"bands\" after \"priomap\" (usage: prio bands NUMBER "
-                                       "priomap P1 P2...)");
+                return perr(ps, ps->i,
+                            "prio: \"bands\" after \"priomap\" (usage: prio bands NUMBER "
+                            "priomap P1 P2...)");
             int rc = next_arg(ps);
             if (rc)
                 return rc;
@@ -290,8 +292,10 @@ parse_prio(struct parser *ps, struct txp_qdisc_conf *c)
         } else {
             uint32_t band;
             if (!pmap)
-                return perr(ps, ps->i, "What is \"%s\"? (usage: prio bands NUMBER priomap P1 "
-                                       "P2...)", a);
+                return perr(ps, ps->i,
+                            "What is \"%s\"? (usage: prio bands NUMBER priomap P1 "
+                            "P2...)",
+                            a);
             if (get_u32(&band, a, 10))
                 return perr(ps, ps->i, "Illegal \"priomap\" element \"%s\"", a);
             if (band >= c->bands)
@@ -310,8 +314,8 @@ parse_prio(struct parser *ps, struct txp_qdisc_conf *c)
     for (int i = 0; i <= TXP_QDISC_PRIO_MAX; i++)
         if (c->priomap[i] >= c->bands)
             return perr(ps, ps->n,
-                        "prio: priomap entry %d is band %u, not below bands %u (kernel EINVAL)",
-                        i, (unsigned)c->priomap[i], (unsigned)c->bands);
+                        "prio: priomap entry %d is band %u, not below bands %u (kernel EINVAL)", i,
+                        (unsigned)c->priomap[i], (unsigned)c->bands);
     return TXP_OK;
 }
 
@@ -366,7 +370,7 @@ parse_netem(struct parser *ps, struct txp_qdisc_conf *c)
                     return rc;
                 n->loss_model = TXP_QDISC_LOSS_RANDOM;
                 if ((rc = pct(ps, &(n->loss), "loss percent")))
-                        return rc;
+                    return rc;
                 if (next_is_number(ps)) {
                     ps->i++;
                     if ((rc = pct(ps, &(n->loss_corr), "loss correlation")))
@@ -396,7 +400,7 @@ parse_netem(struct parser *ps, struct txp_qdisc_conf *c)
                     return rc;
                 n->loss_model = TXP_QDISC_LOSS_GE;
                 if ((rc = pct(ps, &(n->a1), "loss gemodel p")))
-                        return rc;
+                    return rc;
                 n->a2 = scale_percent(1.);
                 n->a3 = 0;
                 n->a4 = 0;
@@ -408,12 +412,12 @@ parse_netem(struct parser *ps, struct txp_qdisc_conf *c)
                         uint32_t one_minus_h;
                         ps->i++;
                         if ((rc = pct(ps, &(one_minus_h), "loss gemodel h")))
-                        return rc;
+                            return rc;
                         n->a3 = UINT32_MAX - one_minus_h; /* the option is 1-h, the kernel h */
                         if (next_is_number(ps)) {
                             ps->i++;
                             if ((rc = pct(ps, &(n->a4), "loss gemodel k")))
-                        return rc;
+                                return rc;
                         }
                     }
                 }
@@ -430,21 +434,21 @@ parse_netem(struct parser *ps, struct txp_qdisc_conf *c)
                 return rc;
             reorder_given = 1;
             if ((rc = pct(ps, &(n->reorder), "reorder")))
-                        return rc;
+                return rc;
             if (next_is_number(ps)) {
                 ps->i++;
                 if ((rc = pct(ps, &(n->reorder_corr), "reorder correlation")))
-                        return rc;
+                    return rc;
             }
         } else if (matches(a, "corrupt")) {
             if ((rc = next_arg(ps)))
                 return rc;
             if ((rc = pct(ps, &(n->corrupt), "corrupt")))
-                        return rc;
+                return rc;
             if (next_is_number(ps)) {
                 ps->i++;
                 if ((rc = pct(ps, &(n->corrupt_corr), "corrupt correlation")))
-                        return rc;
+                    return rc;
             }
         } else if (matches(a, "gap")) {
             if ((rc = next_arg(ps)))
@@ -455,11 +459,11 @@ parse_netem(struct parser *ps, struct txp_qdisc_conf *c)
             if ((rc = next_arg(ps)))
                 return rc;
             if ((rc = pct(ps, &(n->duplicate), "duplicate")))
-                        return rc;
+                return rc;
             if (next_is_number(ps)) {
                 ps->i++;
                 if ((rc = pct(ps, &(n->dup_corr), "duplicate correlation")))
-                        return rc;
+                    return rc;
             }
         } else if (matches(a, "distribution")) {
             if ((rc = next_arg(ps)))
@@ -483,10 +487,13 @@ parse_netem(struct parser *ps, struct txp_qdisc_conf *c)
             if ((rc = next_arg(ps)))
                 return rc;
             if (strchr(cur(ps), '%'))
-                return perr(ps, ps->i, "Illegal \"rate\": \"%s\" (a percentage of the link speed "
-                                       "is not supported)", cur(ps));
+                return perr(ps, ps->i,
+                            "Illegal \"rate\": \"%s\" (a percentage of the link speed "
+                            "is not supported)",
+                            cur(ps));
             if (get_rate64(&n->rate, cur(ps)))
-                return perr(ps, ps->i, "Illegal \"rate\": \"%s\" (expected a rate: 1mbit)", cur(ps));
+                return perr(ps, ps->i, "Illegal \"rate\": \"%s\" (expected a rate: 1mbit)",
+                            cur(ps));
             if (next_is_signed_number(ps)) {
                 ps->i++;
                 if (get_s32(&n->packet_overhead, cur(ps)))
@@ -572,8 +579,7 @@ tokenize(struct parser *ps, const char *spec)
 }
 
 int
-txp_qdisc_parse(const char *spec, struct txp_qdisc_conf *conf, char *dev_name,
-                struct txp_diag *d)
+txp_qdisc_parse(const char *spec, struct txp_qdisc_conf *conf, char *dev_name, struct txp_diag *d)
 {
     struct parser ps;
     memset(&ps, 0, sizeof ps);
@@ -633,8 +639,9 @@ txp_qdisc_parse(const char *spec, struct txp_qdisc_conf *conf, char *dev_name,
         }
     }
     if (ps.i >= ps.n)
-        return perr(&ps, ps.i, "expected a qdisc kind (pfifo_fast, prio, pfifo, bfifo, noqueue, "
-                               "netem)");
+        return perr(&ps, ps.i,
+                    "expected a qdisc kind (pfifo_fast, prio, pfifo, bfifo, noqueue, "
+                    "netem)");
     const char *k = ps.t[ps.i].buf;
     uint32_t kind_at = ps.i;
     enum txp_qdisc_kind kind;
@@ -673,9 +680,9 @@ txp_qdisc_parse(const char *spec, struct txp_qdisc_conf *conf, char *dev_name,
         break;
     case TXP_QDISC_PFIFO_FAST:
     case TXP_QDISC_NOQUEUE:
-        rc = ps.i < ps.n ? perr(&ps, ps.i, "qdisc '%s' does not support option parsing",
-                                ps.t[kind_at].buf)
-                         : TXP_OK;
+        rc = ps.i < ps.n
+                 ? perr(&ps, ps.i, "qdisc '%s' does not support option parsing", ps.t[kind_at].buf)
+                 : TXP_OK;
         break;
     case TXP_QDISC_KIND__COUNT:
     default:

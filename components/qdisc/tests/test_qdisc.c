@@ -280,7 +280,7 @@ test_tc_syntax(void)
     static const struct {
         uint32_t v;
         const char *s;
-    } sizes[] = {{1514000, "1514000b"}, {1500, "1500b"}, {2048, "2Kb"}, {10240, "10Kb"},
+    } sizes[] = {{1514000, "1514000b"}, {1500, "1500b"},  {2048, "2Kb"},  {10240, "10Kb"},
                  {1048576, "1Mb"},      {1049000, "1Mb"}, {1280, "1280b"}};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         txp_qdisc_format_size(sizes[i].v, buf, sizeof buf);
@@ -289,8 +289,8 @@ test_tc_syntax(void)
     static const struct {
         uint64_t bps;
         const char *s;
-    } rates[] = {{187500, "1500Kbit"}, {125000, "1Mbit"}, {15432, "123456bit"},
-                 {1250000000, "10Gbit"}};
+    } rates[] = {
+        {187500, "1500Kbit"}, {125000, "1Mbit"}, {15432, "123456bit"}, {1250000000, "10Gbit"}};
     for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++) {
         txp_qdisc_format_rate(rates[i].bps, buf, sizeof buf);
         CU_ASSERT_STRING_EQUAL(buf, rates[i].s);
@@ -359,8 +359,9 @@ test_tc_syntax(void)
         {"netem loss 101%", 12, "Illegal \"loss percent\""},
         {"netem loss 1% loss 2%", 15, "duplicate loss argument"},
         {"netem loss bursty 1%", 12, "Unknown loss parameter: bursty"},
-        {"netem delay 10ms distribution normal", 37, "distribution specified but no latency and "
-                                                     "jitter values"},
+        {"netem delay 10ms distribution normal", 37,
+         "distribution specified but no latency and "
+         "jitter values"},
         {"netem delay 10ms 1ms distribution weird", 35, "No distribution data for weird"},
         {"netem ecn", 10, "ecn requested without loss model"},
         {"netem frobnicate", 7, "What is \"frobnicate\"?"},

@@ -120,38 +120,38 @@ enum txp_qdisc_dist {
  * (iproute2's rint(percent / 100 * 0xffffffff)); times are nanoseconds; rate is bytes per s.
  */
 struct txp_qdisc_netem_conf {
-    uint32_t limit;                   /**< packets (default 1000) */
-    int64_t latency_ns;               /**< delay */
-    int64_t jitter_ns;                /**< capped at INT32_MAX like the kernel */
-    uint32_t delay_corr;              /**< delay correlation */
-    enum txp_qdisc_dist dist;         /**< delay distribution */
-    const int16_t *dist_table;        /**< TXP_QDISC_DIST_CUSTOM: borrowed, copied by create */
-    uint32_t dist_size;               /**< entries in dist_table (1..TXP_QDISC_DIST_MAX) */
+    uint32_t limit;            /**< packets (default 1000) */
+    int64_t latency_ns;        /**< delay */
+    int64_t jitter_ns;         /**< capped at INT32_MAX like the kernel */
+    uint32_t delay_corr;       /**< delay correlation */
+    enum txp_qdisc_dist dist;  /**< delay distribution */
+    const int16_t *dist_table; /**< TXP_QDISC_DIST_CUSTOM: borrowed, copied by create */
+    uint32_t dist_size;        /**< entries in dist_table (1..TXP_QDISC_DIST_MAX) */
     enum txp_qdisc_loss_model loss_model;
-    uint32_t loss;                    /**< random loss probability */
-    uint32_t loss_corr;               /**< random loss correlation */
-    uint32_t a1, a2, a3, a4, a5;      /**< GI: p13 p31 p32 p14 p23; GE: p r h 1-k (kernel order) */
-    uint32_t duplicate, dup_corr;     /**< duplicate probability, correlation */
-    uint32_t reorder, reorder_corr;   /**< reorder probability, correlation */
-    uint32_t gap;                     /**< reorder gap (iproute2 sets 1 when reorder is given) */
-    uint32_t corrupt, corrupt_corr;   /**< corrupt probability, correlation */
-    uint64_t rate;                    /**< bytes per second; 0 = no rate */
-    int32_t packet_overhead;          /**< rate: bytes added to every packet */
-    uint32_t cell_size;               /**< rate: cell size, 0 = none */
-    int32_t cell_overhead;            /**< rate: bytes added to every cell */
-    int ecn;                          /**< mark ECT packets CE instead of dropping them */
-    uint64_t seed;                    /**< PRNG seed (TCA_NETEM_PRNG_SEED) */
-    int has_seed;                     /**< print "seed N" */
-    struct txp_pkt_pool *dup_pool;    /**< where duplicates are cloned from; NULL = no dups */
+    uint32_t loss;                  /**< random loss probability */
+    uint32_t loss_corr;             /**< random loss correlation */
+    uint32_t a1, a2, a3, a4, a5;    /**< GI: p13 p31 p32 p14 p23; GE: p r h 1-k (kernel order) */
+    uint32_t duplicate, dup_corr;   /**< duplicate probability, correlation */
+    uint32_t reorder, reorder_corr; /**< reorder probability, correlation */
+    uint32_t gap;                   /**< reorder gap (iproute2 sets 1 when reorder is given) */
+    uint32_t corrupt, corrupt_corr; /**< corrupt probability, correlation */
+    uint64_t rate;                  /**< bytes per second; 0 = no rate */
+    int32_t packet_overhead;        /**< rate: bytes added to every packet */
+    uint32_t cell_size;             /**< rate: cell size, 0 = none */
+    int32_t cell_overhead;          /**< rate: bytes added to every cell */
+    int ecn;                        /**< mark ECT packets CE instead of dropping them */
+    uint64_t seed;                  /**< PRNG seed (TCA_NETEM_PRNG_SEED) */
+    int has_seed;                   /**< print "seed N" */
+    struct txp_pkt_pool *dup_pool;  /**< where duplicates are cloned from; NULL = no dups */
 };
 
 /** Configuration of one qdisc, as parsed from `tc` syntax or filled by a caller. */
 struct txp_qdisc_conf {
     enum txp_qdisc_kind kind;
-    uint32_t handle;   /**< major:0 as 0xMMMM0000; 0 = let create pick 8001: */
-    uint32_t limit;    /**< pfifo: packets; bfifo: bytes; 0 = the device default */
-    int limit_set;     /**< limit was given */
-    uint32_t bands;    /**< prio: 2..16 (default 3) */
+    uint32_t handle; /**< major:0 as 0xMMMM0000; 0 = let create pick 8001: */
+    uint32_t limit;  /**< pfifo: packets; bfifo: bytes; 0 = the device default */
+    int limit_set;   /**< limit was given */
+    uint32_t bands;  /**< prio: 2..16 (default 3) */
     uint8_t priomap[TXP_QDISC_PRIO_MAX + 1]; /**< prio: band per priority */
     struct txp_qdisc_netem_conf netem;       /**< netem */
 };
@@ -175,16 +175,16 @@ enum txp_qdisc_verdict {
 
 /** Statistics as `tc -s qdisc show` prints them, plus drops by reason. */
 struct txp_qdisc_stats {
-    uint64_t bytes;      /**< "Sent N bytes": L2 length of dequeued packets */
-    uint64_t packets;    /**< "N pkt" */
-    uint64_t drops;      /**< "dropped" */
-    uint64_t overlimits; /**< "overlimits" */
-    uint64_t requeues;   /**< "requeues" */
-    uint64_t backlog;    /**< bytes queued */
-    uint32_t qlen;       /**< packets queued */
+    uint64_t bytes;                        /**< "Sent N bytes": L2 length of dequeued packets */
+    uint64_t packets;                      /**< "N pkt" */
+    uint64_t drops;                        /**< "dropped" */
+    uint64_t overlimits;                   /**< "overlimits" */
+    uint64_t requeues;                     /**< "requeues" */
+    uint64_t backlog;                      /**< bytes queued */
+    uint32_t qlen;                         /**< packets queued */
     uint64_t drop_reason[TXP_DROP__COUNT]; /**< packets freed, by reason */
-    uint64_t ecn_marked; /**< netem ecn: packets marked CE instead of dropped */
-    uint64_t duplicated; /**< netem: duplicates made */
+    uint64_t ecn_marked;                   /**< netem ecn: packets marked CE instead of dropped */
+    uint64_t duplicated;                   /**< netem: duplicates made */
     uint64_t dup_failed; /**< netem: a duplicate could not be cloned (no pool or pool empty) */
     uint64_t corrupted;  /**< netem: packets with one bit flipped */
     uint64_t reordered;  /**< netem: packets sent to the head of the queue */
