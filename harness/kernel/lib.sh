@@ -28,9 +28,13 @@ txp_kernel_require() {
     ip netns del "$probe" 2>/dev/null || true
 }
 
-TXP_NETNS_LIST=""
+# Namespaces are named txp-TAG-PID-NONCE with this script's PID ($$ is the script's PID in
+# the $(...) subshell too, where txp_netns_new usually runs), so the EXIT trap finds them by
+# name: a variable set inside $(...) would not reach it.
 txp_netns_cleanup() {
-    for n in $TXP_NETNS_LIST; do ip netns del "$n" 2>/dev/null || true; done
+    for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^txp-.*-$$-"); do
+        ip netns del "$n" 2>/dev/null || true
+    done
 }
 trap txp_netns_cleanup EXIT
 
@@ -39,6 +43,5 @@ trap txp_netns_cleanup EXIT
 txp_netns_new() {
     n="txp-$1-$$-$(date +%s%N | tail -c 7)"
     ip netns add "$n" || return 1
-    TXP_NETNS_LIST="$TXP_NETNS_LIST $n"
     echo "$n"
 }
