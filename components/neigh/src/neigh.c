@@ -596,11 +596,15 @@ event_send(struct txp_neigh *n, struct neigh_entry *e, struct txp_pkt *p, int64_
     return rc;
 }
 
+/* neigh_output: a connected entry goes out through the header cache without touching `used`
+ * (so a busy flow still sees REACHABLE -> STALE -> DELAY -> PROBE every reachable_time);
+ * otherwise neigh_resolve_output -> neigh_event_send_probe stamps `used` first. */
 static int
 entry_output(struct txp_neigh *n, struct neigh_entry *e, struct txp_pkt *p, int64_t now)
 {
-    if (e->used != now)
-        e->used = now;
+    if (e->state & NUD_CONNECTED)
+        return xmit_data(n, e, p, now);
+    e->used = now;
     if (event_send(n, e, p, now))
         return TXP_OK;
     return xmit_data(n, e, p, now);
@@ -867,12 +871,17 @@ txp_neigh_set_param(struct txp_neigh *n, uint32_t ifindex, const char *name, int
     if (v < 0)
         return TXP_ERANGE;
     uint64_t u = (uint64_t)v;
+    if (u > UINT32_MAX) /* every neighbour sysctl is an int (the times in ms/cs/s) */
+        return TXP_ERANGE;
     if (!strcmp(name, "base_reachable_time_ms") || !strcmp(name, "base_reachable_time")) {
         uint64_t ns = !strcmp(name, "base_reachable_time") ? u * 1000000000ull : u * (uint64_t)MS;
         if (ns > (1ull << 62))
             return TXP_ERANGE;
         p->base_reachable_time_ns = ns;
         ds->reachable_time = rand_reach_time(n, ns); /* the sysctl handler re-randomises */
+    } else if (!strcmp(name, "reachable_time_ms")) {
+        /* txpath extension: pin the randomised reachable_time (tests, goldens) */
+        ds->reachable_time = v * MS;
     } else if (!strcmp(name, "retrans_time_ms")) {
         p->retrans_time_ns = u * (uint64_t)MS;
     } else if (!strcmp(name, "retrans_time")) {
@@ -906,9 +915,7 @@ txp_neigh_set_param(struct txp_neigh *n, uint32_t ifindex, const char *name, int
     } else {
         return TXP_ENOENT;
     }
-    if (u > UINT32_MAX && strcmp(name, "base_reachable_time_ms") &&
-        strcmp(name, "base_reachable_time"))
-        return TXP_ERANGE;
+
     return TXP_OK;
 }
 

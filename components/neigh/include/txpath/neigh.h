@@ -143,7 +143,9 @@ int txp_neigh_dev_add(struct txp_neigh *n, const struct txp_neigh_dev *dev, uint
  * base_reachable_time_ms, base_reachable_time (s), retrans_time_ms, retrans_time (1/100 s),
  * delay_first_probe_time (s), gc_stale_time (s), locktime (1/100 s), mcast_solicit,
  * ucast_solicit, app_solicit, mcast_resolicit, unres_qlen_bytes, unres_qlen (packets of 256
- * bytes' truesize), arp_announce, arp_ignore, arp_accept, arp_notify.
+ * bytes' truesize), arp_announce, arp_ignore, arp_accept, arp_notify; and, as a txpath
+ * extension for reproducible tests, reachable_time_ms (pins the randomised reachable_time
+ * until the next re-randomisation).
  * @return TXP_OK, TXP_ENOENT (device or name), TXP_ERANGE.
  */
 int txp_neigh_set_param(struct txp_neigh *n, uint32_t ifindex, const char *name, int64_t value,
