@@ -190,7 +190,10 @@ drop_pkt(struct txp_neigh *n, struct txp_pkt *p, enum txp_drop_reason r, int err
 static uint32_t
 hash_of(const struct txp_neigh *n, uint32_t ifindex, uint32_t ip)
 {
+    /* multiplicative hashing: the top bits of the product are the well-mixed ones */
     uint64_t h = ((uint64_t)ifindex << 32 | ip) * n->hash_mul;
+    h ^= h >> 29;
+    h *= 0xBF58476D1CE4E5B9ull;
     return (uint32_t)(h >> 32) & (n->nbucket - 1);
 }
 
