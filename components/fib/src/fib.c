@@ -302,12 +302,40 @@ txp_fib_route_add(struct txp_fib *f, const struct txp_fib_route *rin)
         r.type = TXP_FIB_UNICAST;
     if (r.type > TXP_FIB_THROW)
         return TXP_EINVAL;
+    if (r.nnh > TXP_FIB_MAX_NH)
+        return TXP_EINVAL;
+    if (r.nnh == 1) { /* one nexthop is a plain route, as the kernel keeps it */
+        r.gw = r.nh[0].gw;
+        r.ifindex = r.nh[0].ifindex;
+        r.flags |= r.nh[0].flags;
+        r.nnh = 0;
+    }
+    if (r.nnh >= 2) {
+        if (r.type != TXP_FIB_UNICAST)
+            return TXP_EINVAL;
+        for (uint8_t i = 0; i < r.nnh; i++) {
+            if (r.nh[i].ifindex == 0)
+                return TXP_EINVAL;
+            if (fib_dev_by_index(f, r.nh[i].ifindex) == NULL)
+                return TXP_ENOENT;
+            if (r.nh[i].weight == 0)
+                r.nh[i].weight = 1;
+            if (r.nh[i].weight > 256)
+                return TXP_EINVAL;
+        }
+        r.gw = 0;
+        r.ifindex = r.nh[0].ifindex; /* for the checks below; cleared after */
+    } else {
+        memset(r.nh, 0, sizeof(r.nh));
+    }
     if (r.ifindex != 0 && fib_dev_by_index(f, r.ifindex) == NULL)
         return TXP_ENOENT;
     if ((r.type == TXP_FIB_UNICAST || r.type == TXP_FIB_LOCAL || r.type == TXP_FIB_BROADCAST ||
          r.type == TXP_FIB_MULTICAST || r.type == TXP_FIB_ANYCAST) &&
         r.ifindex == 0)
         return TXP_EINVAL;
+    if (r.nnh >= 2)
+        r.ifindex = 0;
     struct fib_table *t = fib_table_make(f, r.table);
     if (t == NULL)
         return TXP_ENOMEM;
@@ -476,6 +504,77 @@ fib_type_error(enum txp_fib_type t)
     }
 }
 
+/* A multipath nexthop is alive while its device is up (fib_sync_down_dev marks it dead). */
+static bool
+fib_nh_alive(const struct txp_fib *f, const struct txp_fib_nh *nh)
+{
+    const struct fib_dev *d = fib_dev_by_index(f, nh->ifindex);
+    return d != NULL && d->up;
+}
+
+/* The first live nexthop of @p r (on @p oif when it is not 0), or -1. */
+static int
+fib_mp_first(const struct txp_fib *f, const struct txp_fib_route *r, uint32_t oif)
+{
+    for (int i = 0; i < r->nnh; i++)
+        if (fib_nh_alive(f, &r->nh[i]) && (oif == 0 || r->nh[i].ifindex == oif))
+            return i;
+    return -1;
+}
+
+static uint64_t
+fib_mix(uint64_t h, uint64_t v)
+{
+    h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+    h ^= h >> 31;
+    h *= 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 29;
+    return h;
+}
+
+/* fib_multipath_hash: a 31-bit flow hash (policy 0: addresses; 1: the 5-tuple). */
+static uint32_t
+fib_mp_hash(const struct txp_fib *f, const struct txp_fib_flow *fl)
+{
+    uint64_t h = fib_mix(f->mp_seed, (uint64_t)fl->src << 32 | fl->dst);
+    if (f->mp_policy == 1)
+        h = fib_mix(h, (uint64_t)fl->proto << 32 | (uint32_t)fl->sport << 16 | fl->dport);
+    return (uint32_t)(h >> 33);
+}
+
+/* fib_select_multipath with fib_rebalance's upper bounds: the first live nexthop whose bound
+ * the hash does not exceed. */
+static int
+fib_mp_select(const struct txp_fib *f, const struct txp_fib_route *r, uint32_t hash)
+{
+    uint64_t total = 0, w = 0;
+    for (int i = 0; i < r->nnh; i++)
+        if (fib_nh_alive(f, &r->nh[i]))
+            total += r->nh[i].weight;
+    int first = -1;
+    for (int i = 0; i < r->nnh && total; i++) {
+        if (!fib_nh_alive(f, &r->nh[i]))
+            continue;
+        if (first < 0)
+            first = i;
+        w += r->nh[i].weight;
+        int64_t ub = (int64_t)(((w << 31) + total / 2) / total) - 1;
+        if ((int64_t)hash <= ub)
+            return i;
+    }
+    return first;
+}
+
+int
+txp_fib_set_multipath_hash(struct txp_fib *f, int policy, uint64_t seed)
+{
+    if (policy != 0 && policy != 1)
+        return TXP_EINVAL;
+    f->mp_policy = policy;
+    f->mp_seed = seed;
+    return TXP_OK;
+}
+
 /*
  * fib_table_lookup over one table, or over local+main merged (@p n == 2, local first).
  * @return TXP_OK with *hit, TXP_EAGAIN (nothing, or throw), or a route-type error.
@@ -500,6 +599,13 @@ fib_tables_lookup(const struct txp_fib *f, const struct fib_table *const *tabs, 
                 int err = fib_type_error(r->type);
                 if (err != TXP_OK)
                     return err;
+                if (r->nnh >= 2) {
+                    /* a multipath route matches through any live nexthop (on oif if set) */
+                    if (fib_mp_first(f, r, fl->oif) < 0)
+                        continue;
+                    *hit = r;
+                    return TXP_OK;
+                }
                 if (r->ifindex != 0) {
                     const struct fib_dev *d = fib_dev_by_index(f, r->ifindex);
                     if (d == NULL || !d->up)
@@ -648,12 +754,22 @@ txp_fib_lookup(const struct txp_fib *f, const struct txp_fib_flow *flow, struct 
         res->mtu = hit->mtu ? hit->mtu : (dev_out ? dev_out->mtu : 65536);
         return TXP_OK;
     }
-    res->oif = hit->ifindex;
-    res->gw = hit->gw;
-    dev_out = fib_dev_by_index(f, hit->ifindex);
+    uint32_t out_if = hit->ifindex, gw = hit->gw;
+    if (hit->nnh >= 2) {
+        /* fib_select_path: with an oif the lookup already picked its nexthop; else hash */
+        int sel =
+            fl.oif ? fib_mp_first(f, hit, fl.oif) : fib_mp_select(f, hit, fib_mp_hash(f, &fl));
+        if (sel < 0)
+            return TXP_ENETUNREACH;
+        res->nh_sel = (uint8_t)sel;
+        out_if = hit->nh[sel].ifindex;
+        gw = hit->nh[sel].gw;
+    }
+    res->oif = out_if;
+    res->gw = gw;
+    dev_out = fib_dev_by_index(f, out_if);
     if (fl.src == 0)
-        res->src =
-            hit->prefsrc ? hit->prefsrc : fib_select_addr(f, hit->ifindex, hit->gw, hit->scope);
+        res->src = hit->prefsrc ? hit->prefsrc : fib_select_addr(f, out_if, gw, hit->scope);
     else
         res->src = fl.src;
     if (fib_is_loopback(res->src) && dev_out != NULL && !dev_out->loopback)

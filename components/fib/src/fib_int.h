@@ -49,6 +49,8 @@ struct txp_fib {
     uint32_t nrules, rulecap;
     bool custom_rules; /* a rule was added or deleted: local and main no longer merged */
     size_t nroutes;
+    int mp_policy;    /* fib_multipath_hash_policy 0 or 1 */
+    uint64_t mp_seed; /* the multipath hash key */
 };
 
 struct fib_dev *fib_dev_by_index(const struct txp_fib *f, uint32_t ifindex);

@@ -379,7 +379,77 @@ struct fib_routes {
     struct txp_fib *fib;
     struct txp_fib_route *added;
     size_t n, cap;
+    /* a multipath route whose `nexthop` lines are still being read */
+    struct txp_fib_route pending;
+    bool has_pending;
+    uint32_t pending_line, pending_col;
+    char pending_type[16];
 };
+
+static int fib_route_commit(struct fib_routes *c, const struct txp_fib_route *r, uint32_t line,
+                            uint32_t col, const char *type, struct txp_diag *d);
+
+/* `nexthop [via GW] [dev DEV] [weight W] [onlink]` starting at token @p i; stops at the next
+ * `nexthop` or the end. */
+static int
+fib_nexthop(struct fib_routes *c, struct fib_line *l, int *pi, struct txp_fib_route *r,
+            struct txp_diag *d)
+{
+    int i = *pi + 1;
+    if (r->nnh >= TXP_FIB_MAX_NH)
+        return txp_diag_set(d, l->lineno, l->col[*pi], "more than %d nexthops", TXP_FIB_MAX_NH);
+    struct txp_fib_nh *nh = &r->nh[r->nnh];
+    memset(nh, 0, sizeof(*nh));
+    nh->weight = 1;
+    uint32_t v;
+    for (; i < l->n && strcmp(l->tok[i], "nexthop") != 0; i++) {
+        const char *k = l->tok[i];
+        const char *val = i + 1 < l->n ? l->tok[i + 1] : NULL;
+        if (strcmp(k, "via") == 0) {
+            if (val && strcmp(val, "inet") == 0)
+                val = ++i + 1 < l->n ? l->tok[i + 1] : NULL;
+            if (val == NULL || txp_ipv4_addr_parse(val, &nh->gw) != TXP_OK)
+                return fib_bad(d, l, i + 1, "a gateway address");
+            i++;
+        } else if (strcmp(k, "dev") == 0) {
+            if (val == NULL)
+                return fib_bad(d, l, i + 1, "a device name");
+            nh->ifindex = txp_fib_dev_index(c->fib, val);
+            if (nh->ifindex == 0)
+                return txp_diag_set(d, l->lineno, l->col[i + 1],
+                                    "unknown device \"%s\" (not in the link list)", val);
+            i++;
+        } else if (strcmp(k, "weight") == 0) {
+            if (val == NULL || fib_u32(val, 256, &v) != 0 || v == 0)
+                return fib_bad(d, l, i + 1, "a weight 1..256");
+            nh->weight = (uint16_t)v;
+            i++;
+        } else if (strcmp(k, "onlink") == 0) {
+            nh->flags |= TXP_FIB_RF_ONLINK;
+        } else if (strcmp(k, "dead") == 0 || strcmp(k, "linkdown") == 0 ||
+                   strcmp(k, "offload") == 0 || strcmp(k, "trap") == 0 ||
+                   strcmp(k, "pervasive") == 0 || strcmp(k, "notify") == 0) {
+            /* state flags the kernel prints */
+        } else {
+            return txp_diag_set(d, l->lineno, l->col[i], "unknown nexthop attribute \"%.40s\"", k);
+        }
+    }
+    if (nh->ifindex == 0)
+        return txp_diag_set(d, l->lineno, l->col[*pi], "a nexthop needs \"dev DEVICE\"");
+    r->nnh++;
+    *pi = i - 1;
+    return TXP_OK;
+}
+
+/* Add the multipath route being read, if any. */
+static int
+fib_route_flush(struct fib_routes *c, struct txp_diag *d)
+{
+    if (!c->has_pending)
+        return TXP_OK;
+    c->has_pending = false;
+    return fib_route_commit(c, &c->pending, c->pending_line, c->pending_col, c->pending_type, d);
+}
 
 static int
 fib_route_line(struct fib_line *l, void *ctx, const char *file, struct txp_diag *d)
@@ -391,6 +461,23 @@ fib_route_line(struct fib_line *l, void *ctx, const char *file, struct txp_diag 
     bool scope_given = false;
     (void)file;
 
+    if (strcmp(l->tok[0], "nexthop") == 0) {
+        /* a continuation line of a multipath route */
+        if (!c->has_pending)
+            return txp_diag_set(d, l->lineno, l->col[0],
+                                "\"nexthop\" line without a multipath route before it");
+        int j = 0;
+        while (j < l->n) {
+            int rc = fib_nexthop(c, l, &j, &c->pending, d);
+            if (rc != TXP_OK)
+                return rc;
+            j++;
+        }
+        return TXP_OK;
+    }
+    int frc = fib_route_flush(c, d);
+    if (frc != TXP_OK)
+        return frc;
     memset(&r, 0, sizeof(r));
     r.type = TXP_FIB_UNICAST;
     r.table = TXP_FIB_TABLE_MAIN;
@@ -468,9 +555,13 @@ fib_route_line(struct fib_line *l, void *ctx, const char *file, struct txp_diag 
                    strcmp(k, "rt_trap") == 0 || strcmp(k, "rt_offload_failed") == 0 ||
                    strcmp(k, "notify") == 0) {
             /* state flags the kernel prints; nothing to configure */
-        } else if (strcmp(k, "nexthop") == 0 || strcmp(k, "nhid") == 0) {
+        } else if (strcmp(k, "nexthop") == 0) {
+            int rc = fib_nexthop(c, l, &i, &r, d);
+            if (rc != TXP_OK)
+                return rc;
+        } else if (strcmp(k, "nhid") == 0) {
             return txp_diag_set(d, l->lineno, l->col[i],
-                                "multipath routes (\"%s\") are not supported yet", k);
+                                "nexthop objects (\"nhid\") are not supported");
         } else {
             return txp_diag_set(d, l->lineno, l->col[i], "unknown route attribute \"%.40s\"", k);
         }
@@ -484,12 +575,29 @@ fib_route_line(struct fib_line *l, void *ctx, const char *file, struct txp_diag 
         else
             r.scope = TXP_FIB_SCOPE_UNIVERSE;
     }
+    if (r.type == TXP_FIB_UNICAST && r.ifindex == 0 && r.gw == 0 && r.nnh == 0) {
+        /* a multipath route: its nexthops follow on `nexthop` lines */
+        c->pending = r;
+        c->has_pending = true;
+        c->pending_line = l->lineno;
+        c->pending_col = l->col[0];
+        snprintf(c->pending_type, sizeof(c->pending_type), "%s", l->tok[0]);
+        return TXP_OK;
+    }
+    return fib_route_commit(c, &r, l->lineno, l->col[0], l->tok[0], d);
+}
+
+static int
+fib_route_commit(struct fib_routes *c, const struct txp_fib_route *rp, uint32_t line, uint32_t col,
+                 const char *type, struct txp_diag *d)
+{
+    struct txp_fib_route r = *rp;
     int rc = txp_fib_route_add(c->fib, &r);
     if (rc == TXP_EEXIST)
-        return txp_diag_set(d, l->lineno, l->col[0],
+        return txp_diag_set(d, line, col,
                             "route listed twice (same table, prefix, tos and metric)");
     if (rc == TXP_EINVAL)
-        return txp_diag_set(d, l->lineno, l->col[0], "a %s route needs \"dev DEVICE\"", l->tok[0]);
+        return txp_diag_set(d, line, col, "a %s route needs \"dev DEVICE\" (or nexthops)", type);
     if (rc != TXP_OK)
         return rc;
     if (c->n == c->cap) {
@@ -510,9 +618,13 @@ int
 txp_fib_load_routes(struct txp_fib *fib, const char *text, size_t len, const char *file,
                     struct txp_diag *d)
 {
-    struct fib_routes c = {fib, NULL, 0, 0};
+    struct fib_routes c;
+    memset(&c, 0, sizeof(c));
+    c.fib = fib;
     txp_diag_init(d, file);
     int rc = fib_each_line(text, len, file, d, fib_route_line, &c);
+    if (rc == TXP_OK)
+        rc = fib_route_flush(&c, d);
     if (rc != TXP_OK) {
         for (size_t i = c.n; i > 0; i--)
             (void)txp_fib_route_del(fib, &c.added[i - 1]);
@@ -957,6 +1069,19 @@ txp_fib_format_routes(const struct txp_fib *fib, uint32_t table, char *out, size
             FIB_PUT(" onlink");
         if (r->mtu != 0)
             FIB_PUT(" mtu %s%u", (r->flags & TXP_FIB_RF_MTU_LOCK) ? "lock " : "", r->mtu);
+        for (uint8_t h = 0; h < r->nnh; h++) {
+            FIB_PUT("\n\tnexthop");
+            if (r->nh[h].gw != 0) {
+                txp_ipv4_addr_format(r->nh[h].gw, a);
+                FIB_PUT(" via %s", a);
+            }
+            const char *nd = txp_fib_dev_name(fib, r->nh[h].ifindex);
+            if (nd != NULL)
+                FIB_PUT(" dev %s", nd);
+            FIB_PUT(" weight %u", (unsigned)r->nh[h].weight);
+            if (r->nh[h].flags & TXP_FIB_RF_ONLINK)
+                FIB_PUT(" onlink");
+        }
         FIB_PUT("\n");
     }
 #undef FIB_PUT

@@ -209,6 +209,70 @@ test_rule_actions(void)
 }
 
 static void
+test_multipath(void)
+{
+    struct txp_fib *f = load(NULL);
+    struct txp_diag d;
+    static const char mp[] = "10.60.0.0/16 metric 10 \n"
+                             "\tnexthop via 10.0.0.2 dev d0 weight 1 \n"
+                             "\tnexthop via 192.168.0.7 dev d1 weight 3 \n"
+                             "10.61.0.0/16 nexthop via 10.0.0.2 dev d0 nexthop dev d1\n";
+    CU_ASSERT_EQUAL_FATAL(txp_fib_load_routes(f, mp, strlen(mp), "ip-route", &d), TXP_OK);
+    char out[4096];
+    (void)txp_fib_format_routes(f, TXP_FIB_TABLE_MAIN, out, sizeof out);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "10.60.0.0/16 metric 10\n"
+                                       "\tnexthop via 10.0.0.2 dev d0 weight 1\n"
+                                       "\tnexthop via 192.168.0.7 dev d1 weight 3\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "10.61.0.0/16\n\tnexthop via 10.0.0.2 dev d0 weight 1\n"
+                                       "\tnexthop dev d1 weight 1\n"));
+    /* the weights split the flows about 1:3, the same flow always takes the same nexthop */
+    struct txp_fib_flow fl;
+    struct txp_fib_result r, r2;
+    uint32_t on_d1 = 0;
+    for (uint32_t i = 0; i < 20000; i++) {
+        memset(&fl, 0, sizeof fl);
+        fl.dst = 0x0A3C0000u + i;
+        CU_ASSERT_EQUAL_FATAL(txp_fib_lookup(f, &fl, &r), TXP_OK);
+        CU_ASSERT(r.oif == txp_fib_dev_index(f, "d1") ? r.gw == 0xC0A80007u : r.gw == 0x0A000002u);
+        on_d1 += r.oif == txp_fib_dev_index(f, "d1");
+        CU_ASSERT_EQUAL(txp_fib_lookup(f, &fl, &r2), TXP_OK);
+        CU_ASSERT_EQUAL(r2.nh_sel, r.nh_sel);
+    }
+    CU_ASSERT(on_d1 > 14500 && on_d1 < 15500);
+    /* the source follows the chosen nexthop's device */
+    expect(f, "10.60.0.1", NULL, 0, 0, "d1", "10.60.0.1 via 192.168.0.7 dev d1 src 192.168.5.2");
+    expect(f, "10.60.0.1", NULL, 0, 0, "d0", "10.60.0.1 via 10.0.0.2 dev d0 src 10.0.0.1");
+    /* policy 0 ignores ports, policy 1 spreads one address pair over both */
+    uint32_t seen0 = 0, seen1 = 0;
+    for (uint16_t port = 1; port < 200; port++) {
+        memset(&fl, 0, sizeof fl);
+        fl.dst = 0x0A3C0505u;
+        fl.proto = 17;
+        fl.sport = port;
+        fl.dport = 53;
+        txp_fib_lookup(f, &fl, &r);
+        seen0 |= 1u << r.nh_sel;
+        CU_ASSERT_EQUAL(txp_fib_set_multipath_hash(f, 1, 0), TXP_OK);
+        txp_fib_lookup(f, &fl, &r);
+        seen1 |= 1u << r.nh_sel;
+        txp_fib_set_multipath_hash(f, 0, 0);
+    }
+    CU_ASSERT(seen0 == 1 || seen0 == 2);
+    CU_ASSERT_EQUAL(seen1, 3);
+    CU_ASSERT_EQUAL(txp_fib_set_multipath_hash(f, 2, 0), TXP_EINVAL);
+    /* delete by prefix/metric works for multipath routes too */
+    struct txp_fib_route del;
+    memset(&del, 0, sizeof del);
+    del.table = TXP_FIB_TABLE_MAIN;
+    del.dst = 0x0A3C0000u;
+    del.plen = 16;
+    del.metric = 10;
+    CU_ASSERT_EQUAL(txp_fib_route_del(f, &del), TXP_OK);
+    expect(f, "10.60.0.1", NULL, 0, 0, NULL, "10.60.0.1 via 10.0.0.254 dev d0 src 10.0.0.1");
+    txp_fib_destroy(f);
+}
+
+static void
 expect_bad(const char *text, int which, const char *msg_part, uint32_t line)
 {
     struct txp_fib *f = load(NULL);
@@ -235,7 +299,11 @@ test_bad_input(void)
     expect_bad("10.50.0.0/16 dev d0\n10.51.0.0/33 dev d0\n", 0, "prefix", 2);
     expect_bad("10.50.0.1/16 dev d0\n", 0, "host bits", 1);
     expect_bad("10.50.0.0/16 dev d0 frobnicate 3\n", 0, "unknown route attribute", 1);
-    expect_bad("10.50.0.0/16 nexthop via 10.0.0.2 dev d0 weight 1\n", 0, "multipath", 1);
+    expect_bad("10.50.0.0/16 nexthop via 10.0.0.2 weight 1\n", 0, "needs \"dev DEVICE\"", 1);
+    expect_bad("10.50.0.0/16 dev d0\n\tnexthop via 10.0.0.2 dev d0\n", 0, "without a multipath", 2);
+    expect_bad("10.50.0.0/16\n\tnexthop via 10.0.0.2 dev d0 weight 0\n", 0, "weight 1..256", 2);
+    expect_bad("10.50.0.0/16 metric 3\n10.51.0.0/16 dev d0\n", 0, "needs \"dev DEVICE\"", 1);
+    expect_bad("10.50.0.0/16 nhid 5\n", 0, "nexthop objects", 1);
     expect_bad("10.50.0.0/16 dev d0\n10.50.0.0/16 dev d0\n", 0, "listed twice", 2);
     expect_bad("10.50.0.0/16 via 10.0.0.2 metric x dev d0\n", 0, "metric", 1);
     expect_bad("0:\tfrom all lookup local\nx:\tfrom all lookup main\n", 1, "preference", 2);
@@ -381,6 +449,7 @@ static const struct txp_h_test fib_tests[] = {TXP_H_TEST(test_kernel_answers),
                                               TXP_H_TEST(test_lpm_vectors),
                                               TXP_H_TEST(test_alloc_failures),
                                               TXP_H_TEST(test_show),
+                                              TXP_H_TEST(test_multipath),
                                               TXP_H_TEST_END};
 
 static const struct txp_h_suite suites[] = {

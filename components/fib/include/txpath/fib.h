@@ -53,6 +53,17 @@ enum txp_fib_type {
 #define TXP_FIB_RF_ONLINK 0x1u
 #define TXP_FIB_RF_MTU_LOCK 0x2u /**< `mtu lock N`: path MTU discovery may not lower it */
 
+/** Most nexthops of a multipath route. */
+#define TXP_FIB_MAX_NH 8
+
+/** One nexthop of a multipath route (`nexthop via GW dev DEV weight W [onlink]`). */
+struct txp_fib_nh {
+    uint32_t gw;      /**< 0 = directly connected */
+    uint32_t ifindex; /**< output device (required) */
+    uint16_t weight;  /**< 1..256 (0 is taken as 1) */
+    uint16_t flags;   /**< TXP_FIB_RF_ONLINK */
+};
+
 /** One route, host byte order. */
 struct txp_fib_route {
     uint32_t table;         /**< table id (main when 0) */
@@ -68,6 +79,8 @@ struct txp_fib_route {
     uint32_t prefsrc;       /**< preferred source, 0 = select */
     uint32_t mtu;           /**< route MTU metric, 0 = device MTU */
     uint32_t flags;         /**< TXP_FIB_RF_* */
+    uint8_t nnh;            /**< multipath when >= 2: nh[] is used and gw/ifindex are 0 */
+    struct txp_fib_nh nh[TXP_FIB_MAX_NH];
 };
 
 /** Rule actions (FR_ACT_*). */
@@ -125,6 +138,7 @@ struct txp_fib_result {
     uint32_t src;   /**< selected source address */
     uint32_t mtu;   /**< route MTU or the device MTU */
     bool src_given; /**< the flow fixed the source */
+    uint8_t nh_sel; /**< multipath: the nexthop chosen (fib_select_multipath) */
 };
 
 /** Configuration. */
@@ -152,6 +166,16 @@ int txp_fib_dev_add(struct txp_fib *fib, const char *name, uint32_t ifindex, uin
 uint32_t txp_fib_dev_index(const struct txp_fib *fib, const char *name);
 /** Device name by index, NULL if none. */
 const char *txp_fib_dev_name(const struct txp_fib *fib, uint32_t ifindex);
+
+/**
+ * Multipath nexthop choice (net.ipv4.fib_multipath_hash_policy): @p policy 0 hashes source
+ * and destination addresses, 1 adds protocol and ports; @p seed keys the hash (Linux keys it
+ * with a random siphash key, so its mapping cannot be predicted; txpath's is reproducible and
+ * the same for every packet of a flow). The 31-bit hash picks the first live nexthop whose
+ * upper bound (cumulative weight scaled to 2^31, as fib_rebalance) it does not exceed.
+ * @return TXP_OK or TXP_EINVAL (policy not 0 or 1). Complexity: O(1).
+ */
+int txp_fib_set_multipath_hash(struct txp_fib *fib, int policy, uint64_t seed);
 
 /**
  * Add an IPv4 address to a device (kept in order; secondary ones after primaries, as Linux
