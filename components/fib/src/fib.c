@@ -742,6 +742,8 @@ txp_fib_lookup(const struct txp_fib *f, const struct txp_fib_flow *flow, struct 
         return err;
     }
     res->table = hit->table;
+    if (!f->custom_rules && hit->table == TXP_FIB_TABLE_LOCAL)
+        res->table = TXP_FIB_TABLE_MAIN; /* merged: the local routes live in main's trie */
     res->prefix = hit->dst;
     res->plen = hit->plen;
     res->scope = hit->scope;

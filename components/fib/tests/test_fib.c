@@ -260,6 +260,9 @@ test_multipath(void)
     CU_ASSERT(seen0 == 1 || seen0 == 2);
     CU_ASSERT_EQUAL(seen1, 3);
     CU_ASSERT_EQUAL(txp_fib_set_multipath_hash(f, 2, 0), TXP_EINVAL);
+    /* merged local+main (no custom rules): local and broadcast answers say no table (live) */
+    expect(f, "10.0.0.255", NULL, 0, 0, NULL, "broadcast 10.0.0.255 dev d0 src 10.0.0.1");
+    expect(f, "10.0.0.1", NULL, 0, 0, NULL, "local 10.0.0.1 dev lo src 10.0.0.1");
     /* delete by prefix/metric works for multipath routes too */
     struct txp_fib_route del;
     memset(&del, 0, sizeof del);
