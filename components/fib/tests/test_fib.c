@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "txpath/fib.h"
+#include "txpath/fib_lpm.h"
 #include "txpath/h_cunit.h"
 #include "txpath/prot/ip.h"
 
@@ -275,6 +276,134 @@ test_multipath(void)
     txp_fib_destroy(f);
 }
 
+/* ---- the fast LPM against a linear reference ---- */
+
+struct ref_pfx {
+    uint32_t p;
+    uint8_t l;
+    uint32_t v;
+};
+
+static uint32_t
+ref_lookup(const struct ref_pfx *r, size_t n, uint32_t a)
+{
+    int best = -1;
+    uint32_t v = TXP_FIB_LPM_MISS;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t m = r[i].l ? 0xFFFFFFFFu << (32 - r[i].l) : 0;
+        if ((a & m) == r[i].p && (int)r[i].l > best) {
+            best = r[i].l;
+            v = r[i].v;
+        }
+    }
+    return v;
+}
+
+static uint64_t rs = 0x1234567u;
+static uint32_t
+rnd(void)
+{
+    rs ^= rs << 13;
+    rs ^= rs >> 7;
+    rs ^= rs << 17;
+    return (uint32_t)rs;
+}
+
+static void
+test_lpm(void)
+{
+    txp_h_alloc_reset();
+    struct txp_fib_lpm *l = NULL;
+    CU_ASSERT_FATAL(txp_fib_lpm_create(txp_h_alloc(), &l) == TXP_OK);
+    CU_ASSERT_EQUAL(txp_fib_lpm_lookup(l, 0x01020304u), TXP_FIB_LPM_MISS);
+    /* fixed vectors: nested, /0, /32, adjacent, deletion uncovering a shorter prefix */
+    CU_ASSERT_EQUAL(txp_fib_lpm_add(l, 0, 0, 1), TXP_OK);
+    CU_ASSERT_EQUAL(txp_fib_lpm_add(l, 0x0A000000u, 8, 2), TXP_OK);
+    CU_ASSERT_EQUAL(txp_fib_lpm_add(l, 0x0A010000u, 16, 3), TXP_OK);
+    CU_ASSERT_EQUAL(txp_fib_lpm_add(l, 0x0A010100u, 24, 4), TXP_OK);
+    CU_ASSERT_EQUAL(txp_fib_lpm_add(l, 0x0A010101u, 32, 5), TXP_OK);
+    CU_ASSERT_EQUAL(txp_fib_lpm_add(l, 0x0A010180u, 25, 6), TXP_OK);
+    CU_ASSERT_EQUAL(txp_fib_lpm_lookup(l, 0x0A010101u), 5);
+    CU_ASSERT_EQUAL(txp_fib_lpm_lookup(l, 0x0A010102u), 4);
+    CU_ASSERT_EQUAL(txp_fib_lpm_lookup(l, 0x0A0101FFu), 6);
+    CU_ASSERT_EQUAL(txp_fib_lpm_lookup(l, 0x0A010201u), 3);
+    CU_ASSERT_EQUAL(txp_fib_lpm_lookup(l, 0x0A020201u), 2);
+    CU_ASSERT_EQUAL(txp_fib_lpm_lookup(l, 0x0B000000u), 1);
+    CU_ASSERT_EQUAL(txp_fib_lpm_del(l, 0x0A010100u, 24), TXP_OK);
+    CU_ASSERT_EQUAL(txp_fib_lpm_lookup(l, 0x0A010102u), 3);
+    CU_ASSERT_EQUAL(txp_fib_lpm_lookup(l, 0x0A010101u), 5);
+    CU_ASSERT_EQUAL(txp_fib_lpm_del(l, 0x0A010000u, 16), TXP_OK);
+    CU_ASSERT_EQUAL(txp_fib_lpm_lookup(l, 0x0A010102u), 2);
+    CU_ASSERT_EQUAL(txp_fib_lpm_del(l, 0x0A010000u, 16), TXP_ENOENT);
+    CU_ASSERT_EQUAL(txp_fib_lpm_add(l, 0x0A010001u, 16, 1), TXP_EINVAL); /* host bits */
+    CU_ASSERT_EQUAL(txp_fib_lpm_add(l, 0, 33, 1), TXP_EINVAL);
+    CU_ASSERT_EQUAL(txp_fib_lpm_add(l, 0, 8, 0x7FFFFFFFu), TXP_EINVAL);
+    txp_fib_lpm_destroy(l);
+    TXP_H_ASSERT_NO_LEAKS();
+
+    /* random adds, replaces and deletes, every length, against the linear reference */
+    enum { N = 1500 };
+    static struct ref_pfx ref[N];
+    size_t nref = 0;
+    txp_h_alloc_reset();
+    CU_ASSERT_FATAL(txp_fib_lpm_create(txp_h_alloc(), &l) == TXP_OK);
+    for (int step = 0; step < 6000; step++) {
+        uint32_t r = rnd();
+        if (r % 4 != 0 || nref == 0) {
+            uint8_t len = (uint8_t)(r % 3 == 0 ? rnd() % 33 : 16 + rnd() % 17);
+            uint32_t p =
+                (0x0A000000u | (rnd() & 0x0003FFFFu)) & (len ? 0xFFFFFFFFu << (32 - len) : 0);
+            uint32_t v = rnd() % 1000;
+            size_t k;
+            for (k = 0; k < nref; k++)
+                if (ref[k].p == p && ref[k].l == len)
+                    break;
+            if (k == nref && nref == N)
+                continue;
+            CU_ASSERT_EQUAL_FATAL(txp_fib_lpm_add(l, p, len, v), TXP_OK);
+            ref[k] = (struct ref_pfx){p, len, v};
+            if (k == nref)
+                nref++;
+        } else {
+            size_t k = rnd() % nref;
+            CU_ASSERT_EQUAL_FATAL(txp_fib_lpm_del(l, ref[k].p, ref[k].l), TXP_OK);
+            ref[k] = ref[--nref];
+        }
+        if (step % 50 == 0) {
+            uint32_t a[64], got[64];
+            for (int q = 0; q < 64; q++)
+                a[q] = (q & 1) ? rnd() : (0x0A000000u | (rnd() & 0x0003FFFFu));
+            txp_fib_lpm_lookup_bulk(l, a, got, 64);
+            for (int q = 0; q < 64; q++) {
+                uint32_t want = ref_lookup(ref, nref, a[q]);
+                CU_ASSERT_EQUAL(txp_fib_lpm_lookup(l, a[q]), want);
+                CU_ASSERT_EQUAL(got[q], want);
+            }
+        }
+    }
+    CU_ASSERT_EQUAL(txp_fib_lpm_count(l), nref);
+    struct txp_fib_lpm_mem m;
+    txp_fib_lpm_memory(l, &m);
+    CU_ASSERT(m.lookup >= 65536u * 8u);
+    txp_fib_lpm_destroy(l);
+    TXP_H_ASSERT_NO_LEAKS();
+
+    /* allocation failures leave the table as it was */
+    for (int64_t k = 0; k < 8; k++) {
+        txp_h_alloc_reset();
+        CU_ASSERT_FATAL(txp_fib_lpm_create(txp_h_alloc(), &l) == TXP_OK);
+        txp_fib_lpm_add(l, 0x0A000000u, 8, 1);
+        txp_h_alloc_counter()->fail_after = k;
+        int rc = txp_fib_lpm_add(l, 0x0A010180u, 25, 2);
+        txp_h_alloc_counter()->fail_after = -1;
+        CU_ASSERT(rc == TXP_OK || rc == TXP_ENOMEM);
+        CU_ASSERT_EQUAL(txp_fib_lpm_lookup(l, 0x0A010181u), rc == TXP_OK ? 2u : 1u);
+        CU_ASSERT_EQUAL(txp_fib_lpm_count(l), rc == TXP_OK ? 2u : 1u);
+        txp_fib_lpm_destroy(l);
+        TXP_H_ASSERT_NO_LEAKS();
+    }
+}
+
 static void
 expect_bad(const char *text, int which, const char *msg_part, uint32_t line)
 {
@@ -453,6 +582,7 @@ static const struct txp_h_test fib_tests[] = {TXP_H_TEST(test_kernel_answers),
                                               TXP_H_TEST(test_alloc_failures),
                                               TXP_H_TEST(test_show),
                                               TXP_H_TEST(test_multipath),
+                                              TXP_H_TEST(test_lpm),
                                               TXP_H_TEST_END};
 
 static const struct txp_h_suite suites[] = {
