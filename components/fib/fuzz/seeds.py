@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Deterministic seed inputs for the fib fuzz targets (fib_ops, fib_parse).
+"""Deterministic seed inputs for the fib fuzz targets (fib_ops, fib_parse, fib_lpm).
 
 Usage: /usr/bin/python3 components/fib/fuzz/seeds.py [--check]
 Writes corpus/fib_ops/NNN-*.bin and corpus/fib_parse/NNN-* (text, no extension: *.txt are notes); --check compares instead and
@@ -85,10 +85,29 @@ def parse_seeds():
     return out
 
 
+def lpm_seeds():
+    out = {}
+    rng = random.Random(11)
+
+    def rec(op, addr, plen, val):
+        return bytes([op]) + struct.pack(">I", addr) + bytes([plen, val])
+    # nested prefixes in 10/14, lookups, deletions uncovering shorter ones
+    body = b"".join(rec(0x80, 0x0A010101, l, l) for l in (0, 8, 12, 16, 20, 24, 25, 28, 32))
+    body += b"".join(rec(0x83, 0x0A010100 + k, 0, 1) for k in range(0, 256, 37))
+    body += b"".join(rec(0x82, 0x0A010101, l, 0) for l in (24, 16, 32))
+    body += rec(0x83, 0x0A010101, 0, 3)
+    out["000-nested.bin"] = body
+    body = b"".join(rec(0x80 | rng.choice((0, 1, 2, 3)), rng.getrandbits(32), rng.randrange(33),
+                        rng.getrandbits(8)) for _ in range(120))
+    out["001-random.bin"] = body
+    return out
+
+
 def main():
     check = "--check" in sys.argv[1:]
     bad = 0
-    for target, seeds in (("fib_ops", ops_seeds()), ("fib_parse", parse_seeds())):
+    for target, seeds in (("fib_ops", ops_seeds()), ("fib_parse", parse_seeds()),
+                          ("fib_lpm", lpm_seeds())):
         d = os.path.join(ROOT, "corpus", target)
         os.makedirs(d, exist_ok=True)
         os.makedirs(os.path.join(ROOT, "corpus", "regress", target), exist_ok=True)
