@@ -90,14 +90,17 @@ def lpm_seeds():
     rng = random.Random(11)
 
     def rec(op, addr, plen, val):
-        return bytes([op]) + struct.pack(">I", addr) + bytes([plen, val])
+        # length byte: 0xF0 | len for len < 12, else len - 12 (see fuzz_fib_lpm.c)
+        lb = (0xF0 | plen) if plen < 12 else plen - 12
+        return bytes([op]) + struct.pack(">I", addr) + bytes([lb, val])
     # nested prefixes in 10/14, lookups, deletions uncovering shorter ones
     body = b"".join(rec(0x80, 0x0A010101, l, l) for l in (0, 8, 12, 16, 20, 24, 25, 28, 32))
     body += b"".join(rec(0x83, 0x0A010100 + k, 0, 1) for k in range(0, 256, 37))
     body += b"".join(rec(0x82, 0x0A010101, l, 0) for l in (24, 16, 32))
     body += rec(0x83, 0x0A010101, 0, 3)
     out["000-nested.bin"] = body
-    body = b"".join(rec(0x80 | rng.choice((0, 1, 2, 3)), rng.getrandbits(32), rng.randrange(33),
+    body = b"".join(rec(0x80 | rng.choice((0, 1, 2, 3)), rng.getrandbits(32),
+                        rng.choice((rng.randrange(12), 12 + rng.randrange(21))),
                         rng.getrandbits(8)) for _ in range(120))
     out["001-random.bin"] = body
     return out
