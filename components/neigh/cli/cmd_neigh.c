@@ -32,6 +32,7 @@
     "                        [--end SECONDS] [--show-every MS]\n"                                  \
     "       txpath neigh show --host DIR [--all]\n"
 
+/* The whole file, NUL-terminated (*len excludes the NUL); NULL if it cannot be read. */
 static char *
 slurp(const char *dir, const char *name, size_t *len, int required)
 {
@@ -44,13 +45,13 @@ slurp(const char *dir, const char *name, size_t *len, int required)
         return NULL;
     }
     size_t cap = 4096, n = 0;
-    char *b = malloc(cap);
+    char *b = malloc(cap + 1);
     while (b) {
         size_t r = fread(b + n, 1, cap - n, f);
         n += r;
         if (n < cap)
             break;
-        char *g = realloc(b, cap * 2);
+        char *g = realloc(b, cap * 2 + 1);
         if (!g) {
             free(b);
             b = NULL;
@@ -60,8 +61,10 @@ slurp(const char *dir, const char *name, size_t *len, int required)
         cap *= 2;
     }
     fclose(f);
-    if (b)
+    if (b) {
+        b[n] = '\0';
         *len = n;
+    }
     return b;
 }
 
@@ -306,13 +309,7 @@ txp_neigh__cli(int argc, char **argv)
     size_t len;
     char *t = slurp(host, "sysctl", &len, 0);
     if (t) {
-        t[len ? len - 1 : 0] = t[len ? len - 1 : 0] == '\n' ? '\0' : t[len ? len - 1 : 0];
-        char *z = realloc(t, len + 1);
-        if (z) {
-            z[len] = '\0';
-            apply_sysctl(n, devs, ndev, z);
-            t = z;
-        }
+        apply_sysctl(n, devs, ndev, t);
         free(t);
     }
     for (int k = 0; k < nsys; k++) {

@@ -54,10 +54,10 @@ txp_neigh_format(const struct txp_neigh *n, int all, char *buf, size_t cap)
         if (e->state & (TXP_NUD_PERMANENT | TXP_NUD_NOARP | TXP_NUD_REACHABLE | TXP_NUD_PROBE |
                         TXP_NUD_STALE | TXP_NUD_DELAY))
             txp_eth_addr_format(e->ha, mac);
-        int w = snprintf(buf + used, cap - used, "%u.%u.%u.%u dev %s %s%s%s%s \n", e->ip >> 24,
-                         (e->ip >> 16) & 255u, (e->ip >> 8) & 255u, e->ip & 255u, e->dev->d.name,
-                         mac[0] ? "lladdr " : "", mac, mac[0] ? " " : "",
-                         txp_neigh_state_name(e->state));
+        int w = snprintf(cap ? buf + used : NULL, cap ? cap - used : 0,
+                         "%u.%u.%u.%u dev %s %s%s%s%s \n", e->ip >> 24, (e->ip >> 16) & 255u,
+                         (e->ip >> 8) & 255u, e->ip & 255u, e->dev->d.name, mac[0] ? "lladdr " : "",
+                         mac, mac[0] ? " " : "", txp_neigh_state_name(e->state));
         if (w < 0)
             break;
         total += w;
