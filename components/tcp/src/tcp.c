@@ -1,0 +1,1577 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The sending half of a Linux TCP connection (net/ipv4/tcp.c, tcp_output.c, tcp_input.c,
+ * tcp_timer.c, tcp_cong.c), on an injected clock.
+ *
+ * Data structure:
+ *
+ *   data ring (sndbuf bytes)        byte index i = seq - (isn + 1), stored at ring[i % cap]
+ *   skb ring  (max_skbs entries)    q[qhead .. qhead+nsent)        retransmit queue (sent)
+ *                                   q[qhead+nsent .. qhead+qlen)   write queue (unsent)
+ *
+ *   snd_una <= snd_nxt <= write_seq; the sent skbs cover [snd_una, snd_nxt) exactly and the
+ *   unsent ones [snd_nxt, write_seq). An skb is {seq, end_seq, flags, pcount, sacked bits,
+ *   tx time}; SYN and FIN each take one sequence number and no ring byte.
+ *
+ * Entry points: txp_tcp_connect (tcp_connect), txp_tcp_input (tcp_rcv_synsent_state_process,
+ * tcp_ack, RST), txp_tcp_sendmsg (tcp_sendmsg_locked, tcp_push), txp_tcp_shutdown
+ * (tcp_send_fin), txp_tcp_abort (tcp_send_active_reset), txp_tcp_run_timers
+ * (tcp_retransmit_timer, tcp_probe_timer), txp_tcp_tx_done (the TSQ completion handler).
+ *
+ * Modelled as Linux: MSS (tcp_mtu_to_mss, tcp_bound_to_half_wnd, floor 48), size_goal
+ * (tcp_xmit_size_goal), tcp_write_xmit checks in order (cwnd quota with the half-cwnd GSO rule,
+ * receive window on the first MSS, Nagle with Minshall's check, split point, tso_fragment flag
+ * moves), PSH placement (tcp_mark_push, forced_push, PSH forced on GSO skbs), the probe timer
+ * (a corked or window-blocked queue with nothing in flight), Reno slow start and congestion
+ * avoidance with tcp_is_cwnd_limited, RTT estimation (RFC 6298 as tcp_rtt_estimator), RTO with
+ * backoff, tcp_enter_loss (cwnd 1, ssthresh max(cwnd/2, 2), all in flight marked lost) and
+ * retransmission of lost skbs, slow start after idle.
+ *
+ * Not modelled (see README): SACK scoreboard and fast retransmit, F-RTO and undo, tail loss
+ * probes, pacing and TSO autosizing from the pacing rate (max_segs = gso_max_size / mss), TSO
+ * deferral, tcp_grow_skb, MTU probing, ECN, urgent data, receive side.
+ *
+ * References: RFC 9293, RFC 7323 (timestamps, window scale), RFC 5681 (Reno), RFC 6298 (RTO),
+ * RFC 896 and Minshall's draft (Nagle), ../shared/linux-facts.md section 1.
+ */
+#include "txpath/tcp.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "txpath/be.h"
+
+#define NAGLE_OFF 1u
+#define NAGLE_CORK 2u
+#define NAGLE_PUSH 4u
+
+#define SKB_RETRANS 0x1u
+#define SKB_LOST 0x2u
+#define SKB_EVER_RETRANS 0x4u
+
+#define TIMER_NONE 0
+#define TIMER_RTO 1
+#define TIMER_PROBE0 2
+
+#define NS_PER_MS 1000000ull
+#define NS_PER_US 1000ull
+#define IPV4_HLEN 20u
+#define TCP_HLEN 20u
+#define TCP_TS_ALIGNED 12u
+
+struct tcp_skb {
+    uint32_t seq, end_seq;
+    uint32_t pcount;
+    uint8_t flags;  /* TXP_TCP_* (ACK, PSH, SYN, FIN) */
+    uint8_t sacked; /* SKB_* */
+    uint64_t tx_ns; /* last (re)transmission */
+};
+
+struct txp_tcp_sock {
+    struct txp_tcp_config cfg;
+    const struct txp_alloc *a;
+    enum txp_tcp_state state;
+    uint32_t snd_una, snd_nxt, write_seq, pushed_seq, snd_sml, snd_wl1, snd_wnd, max_window;
+    uint32_t rcv_nxt, rcv_wnd, high_seq, cwnd_usage_seq, ts_recent;
+    uint32_t cwnd, ssthresh, cwnd_cnt, mss_cache, gso_segs;
+    uint32_t packets_out, retrans_out, lost_out, max_packets_out, total_retrans;
+    uint16_t mss_clamp, advmss, user_mss, tcp_header_len;
+    uint8_t snd_wscale, rcv_wscale;
+    bool ts_ok, sack_ok, wscale_ok, loss, is_cwnd_limited, tx_busy, fin_queued;
+    unsigned nonagle;
+    uint64_t rto_ns, srtt_us, mdev_us, mdev_max_us, rttvar_us;
+    uint32_t rtt_seq, backoff;
+    int timer;
+    uint64_t timer_at, lsndtime;
+    uint16_t ip_id;
+    uint8_t *ring;
+    uint32_t ring_cap, data_base;
+    struct tcp_skb *q;
+    uint32_t qcap, qhead, qlen, nsent;
+    struct txp_tcp_info st; /* counters only */
+};
+
+/* Sequence-space comparisons (before()/after() in include/net/tcp.h). */
+static bool
+seq_before(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) < 0;
+}
+
+static bool
+seq_after(uint32_t a, uint32_t b)
+{
+    return seq_before(b, a);
+}
+
+static uint32_t
+min_u32(uint32_t a, uint32_t b)
+{
+    return a < b ? a : b;
+}
+
+static uint32_t
+max_u32(uint32_t a, uint32_t b)
+{
+    return a > b ? a : b;
+}
+
+static struct tcp_skb *
+skb_at(const struct txp_tcp_sock *sk, uint32_t i)
+{
+    return &sk->q[(sk->qhead + i) % sk->qcap];
+}
+
+static struct tcp_skb *
+send_head(const struct txp_tcp_sock *sk)
+{
+    return sk->nsent < sk->qlen ? skb_at(sk, sk->nsent) : NULL;
+}
+
+static struct tcp_skb *
+write_tail(const struct txp_tcp_sock *sk)
+{
+    return sk->nsent < sk->qlen ? skb_at(sk, sk->qlen - 1) : NULL;
+}
+
+static uint32_t
+skb_syn_fin(const struct tcp_skb *s)
+{
+    return ((s->flags & TXP_TCP_SYN) ? 1u : 0u) + ((s->flags & TXP_TCP_FIN) ? 1u : 0u);
+}
+
+static uint32_t
+skb_len(const struct tcp_skb *s)
+{
+    return s->end_seq - s->seq - skb_syn_fin(s);
+}
+
+static uint32_t
+wnd_end(const struct txp_tcp_sock *sk)
+{
+    return sk->snd_una + sk->snd_wnd;
+}
+
+static uint32_t
+in_flight(const struct txp_tcp_sock *sk)
+{
+    return sk->packets_out - sk->lost_out + sk->retrans_out;
+}
+
+/* ---- MSS (tcp_output.c) ---------------------------------------------------------------- */
+
+static uint32_t
+mtu_to_mss(const struct txp_tcp_sock *sk, uint32_t pmtu)
+{
+    int64_t mss = (int64_t)pmtu - IPV4_HLEN - TCP_HLEN;
+
+    if (mss > sk->mss_clamp)
+        mss = sk->mss_clamp;
+    if (mss < TXP_TCP_MIN_SND_MSS)
+        mss = TXP_TCP_MIN_SND_MSS;
+    /* The floor is applied before the regular options are taken off, as Linux does. */
+    return (uint32_t)(mss - (int64_t)(sk->tcp_header_len - TCP_HLEN));
+}
+
+static uint32_t
+bound_to_half_wnd(const struct txp_tcp_sock *sk, uint32_t pktsize)
+{
+    uint32_t cutoff = sk->max_window > TXP_TCP_MSS_DEFAULT ? sk->max_window >> 1 : sk->max_window;
+
+    if (cutoff != 0 && pktsize > cutoff)
+        return max_u32(cutoff, 68u - sk->tcp_header_len);
+    return pktsize;
+}
+
+static void
+sync_mss(struct txp_tcp_sock *sk)
+{
+    sk->mss_cache = bound_to_half_wnd(sk, mtu_to_mss(sk, sk->cfg.mtu));
+}
+
+/* tcp_current_mss: no SACK blocks are ever sent, so established options = tcp_header_len. */
+static uint32_t
+current_mss(const struct txp_tcp_sock *sk)
+{
+    return sk->mss_cache;
+}
+
+static uint32_t
+xmit_size_goal(struct txp_tcp_sock *sk, uint32_t mss)
+{
+    uint32_t goal, want;
+
+    if (sk->cfg.gso_max_size == 0)
+        return mss;
+    want = bound_to_half_wnd(sk, sk->cfg.gso_max_size);
+    goal = sk->gso_segs * mss;
+    if (want < goal || want >= goal + mss) {
+        sk->gso_segs = min_u32(want / mss, sk->cfg.gso_max_segs);
+        goal = sk->gso_segs * mss;
+    }
+    return max_u32(goal, mss);
+}
+
+/* tcp_tso_segs with an unpaced socket: gso_max_size / mss, at least tcp_min_tso_segs. */
+static uint32_t
+tso_segs(const struct txp_tcp_sock *sk, uint32_t mss)
+{
+    if (sk->cfg.gso_max_size == 0)
+        return 1;
+    return min_u32(max_u32(sk->cfg.gso_max_size / mss, 2), sk->cfg.gso_max_segs);
+}
+
+/* ---- options (tcp_options_write) ------------------------------------------------------- */
+
+int
+txp_tcp_options_size(const struct txp_tcp_optset *o)
+{
+    uint32_t n = 0;
+
+    if (o->syn && o->mss)
+        n += 4;
+    if (o->ts)
+        n += 12;
+    if (o->syn && o->sack_perm && !o->ts)
+        n += 4;
+    if (o->syn && o->ws)
+        n += 4;
+    if (o->nsack > 0)
+        n += 4 + 8u * o->nsack;
+    if (n > TXP_TCP_OPT_MAX || o->nsack > TXP_TCP_MAX_SACK)
+        return TXP_EMSGSIZE;
+    return (int)n;
+}
+
+int
+txp_tcp_options_write(uint8_t *buf, size_t cap, const struct txp_tcp_optset *o)
+{
+    int n = txp_tcp_options_size(o);
+    uint8_t *p = buf;
+
+    if (n < 0)
+        return n;
+    if (o->syn && o->ws && o->ws_val > TXP_TCP_MAX_WSCALE)
+        return TXP_EINVAL;
+    if ((size_t)n > cap)
+        return TXP_ENOSPC;
+    if (o->syn && o->mss) {
+        p[0] = TXP_TCPOPT_MSS;
+        p[1] = TXP_TCPOLEN_MSS;
+        txp_store_be16(p + 2, o->mss_val);
+        p += 4;
+    }
+    if (o->ts) {
+        if (o->syn && o->sack_perm) {
+            p[0] = TXP_TCPOPT_SACK_PERM;
+            p[1] = TXP_TCPOLEN_SACK_PERM;
+        } else {
+            p[0] = TXP_TCPOPT_NOP;
+            p[1] = TXP_TCPOPT_NOP;
+        }
+        p[2] = TXP_TCPOPT_TIMESTAMP;
+        p[3] = TXP_TCPOLEN_TIMESTAMP;
+        txp_store_be32(p + 4, o->tsval);
+        txp_store_be32(p + 8, o->tsecr);
+        p += 12;
+    }
+    if (o->syn && o->sack_perm && !o->ts) {
+        p[0] = TXP_TCPOPT_NOP;
+        p[1] = TXP_TCPOPT_NOP;
+        p[2] = TXP_TCPOPT_SACK_PERM;
+        p[3] = TXP_TCPOLEN_SACK_PERM;
+        p += 4;
+    }
+    if (o->syn && o->ws) {
+        p[0] = TXP_TCPOPT_NOP;
+        p[1] = TXP_TCPOPT_WINDOW;
+        p[2] = TXP_TCPOLEN_WINDOW;
+        p[3] = o->ws_val;
+        p += 4;
+    }
+    if (o->nsack > 0) {
+        p[0] = TXP_TCPOPT_NOP;
+        p[1] = TXP_TCPOPT_NOP;
+        p[2] = TXP_TCPOPT_SACK;
+        p[3] = (uint8_t)(2u + 8u * o->nsack);
+        p += 4;
+        for (uint8_t i = 0; i < o->nsack; i++) {
+            txp_store_be32(p, o->sack[i][0]);
+            txp_store_be32(p + 4, o->sack[i][1]);
+            p += 8;
+        }
+    }
+    return n;
+}
+
+/* ---- config and lifecycle -------------------------------------------------------------- */
+
+void
+txp_tcp_config_default(struct txp_tcp_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->saddr = 0x0A000001u;
+    cfg->daddr = 0x0A000002u;
+    cfg->sport = 40000;
+    cfg->dport = 5001;
+    cfg->ttl = 64;
+    cfg->mtu = 1500;
+    cfg->opt_ts = true;
+    cfg->opt_sack = true;
+    cfg->opt_wscale = true;
+    cfg->rcv_wscale = 7;
+    cfg->rcv_space = 65536;
+    cfg->sndbuf = 1u << 20;
+    cfg->max_skbs = 4096;
+    cfg->gso_max_size = 0;
+    cfg->gso_max_segs = 65535;
+}
+
+static int
+config_check(const struct txp_tcp_config *c)
+{
+    if (c->pool == NULL || c->out == NULL || c->out->fn == NULL)
+        return TXP_EINVAL;
+    if (c->mtu < 68 || c->mtu > 65535 || c->rcv_wscale > TXP_TCP_MAX_WSCALE)
+        return TXP_EINVAL;
+    if (c->user_mss != 0 && (c->user_mss < 88 || c->user_mss > 32767))
+        return TXP_EINVAL;
+    if (c->sndbuf == 0 || c->sndbuf > (64u << 20) || c->max_skbs < 4 || c->max_skbs > (1u << 24))
+        return TXP_EINVAL;
+    if (c->rcv_space == 0 || c->rcv_space > (1u << 30))
+        return TXP_EINVAL;
+    if (c->gso_max_size != 0 && (c->gso_max_size > 65536 || c->gso_max_segs < 2))
+        return TXP_EINVAL;
+    return TXP_OK;
+}
+
+int
+txp_tcp_create(const struct txp_tcp_config *cfg, const struct txp_alloc *a,
+               struct txp_tcp_sock **out)
+{
+    struct txp_tcp_sock *sk;
+    int rc;
+
+    if (cfg == NULL || out == NULL)
+        return TXP_EINVAL;
+    if ((rc = config_check(cfg)) != TXP_OK)
+        return rc;
+    sk = txp_alloc_mem(a, sizeof(*sk), _Alignof(struct txp_tcp_sock));
+    if (sk == NULL)
+        return TXP_ENOMEM;
+    memset(sk, 0, sizeof(*sk));
+    sk->ring = txp_alloc_mem(a, cfg->sndbuf, 16);
+    sk->q =
+        txp_alloc_mem(a, (size_t)cfg->max_skbs * sizeof(struct tcp_skb), _Alignof(struct tcp_skb));
+    if (sk->ring == NULL || sk->q == NULL) {
+        if (sk->ring)
+            txp_free(a, sk->ring);
+        if (sk->q)
+            txp_free(a, sk->q);
+        txp_free(a, sk);
+        return TXP_ENOMEM;
+    }
+    sk->cfg = *cfg;
+    sk->a = a;
+    sk->ring_cap = cfg->sndbuf;
+    sk->qcap = cfg->max_skbs;
+    sk->state = TXP_TCP_CLOSED;
+    sk->cwnd = TXP_TCP_INIT_CWND;
+    sk->ssthresh = TXP_TCP_INFINITE_SSTHRESH;
+    sk->rto_ns = TXP_TCP_RTO_INIT_NS;
+    sk->mss_clamp = TXP_TCP_MSS_DEFAULT;
+    sk->user_mss = cfg->user_mss;
+    sk->mss_cache = TXP_TCP_MSS_DEFAULT;
+    sk->tcp_header_len = TCP_HLEN;
+    sk->gso_segs = 1;
+    sk->nonagle = cfg->nodelay ? (NAGLE_OFF | NAGLE_PUSH) : 0;
+    sk->ip_id = cfg->ip_id;
+    sk->timer = TIMER_NONE;
+    sk->timer_at = UINT64_MAX;
+    *out = sk;
+    return TXP_OK;
+}
+
+void
+txp_tcp_destroy(struct txp_tcp_sock *sk)
+{
+    const struct txp_alloc *a;
+
+    if (sk == NULL)
+        return;
+    a = sk->a;
+    txp_free(a, sk->ring);
+    txp_free(a, sk->q);
+    txp_free(a, sk);
+}
+
+const char *
+txp_tcp_state_name(enum txp_tcp_state s)
+{
+    switch (s) {
+    case TXP_TCP_CLOSED:
+        return "CLOSED";
+    case TXP_TCP_SYN_SENT:
+        return "SYN_SENT";
+    case TXP_TCP_ESTABLISHED:
+        return "ESTABLISHED";
+    case TXP_TCP_FIN_SENT:
+        return "FIN_SENT";
+    case TXP_TCP_RESET:
+        return "RESET";
+    default:
+        return "?";
+    }
+}
+
+/* ---- timers ------------------------------------------------------------------------------ */
+
+static void
+timer_set(struct txp_tcp_sock *sk, int kind, uint64_t at)
+{
+    sk->timer = kind;
+    sk->timer_at = at;
+}
+
+static void
+timer_clear(struct txp_tcp_sock *sk)
+{
+    sk->timer = TIMER_NONE;
+    sk->timer_at = UINT64_MAX;
+}
+
+/* tcp_rearm_rto */
+static void
+rearm_rto(struct txp_tcp_sock *sk, uint64_t now)
+{
+    if (sk->packets_out == 0)
+        timer_clear(sk);
+    else
+        timer_set(sk, TIMER_RTO, now + sk->rto_ns);
+}
+
+static uint64_t
+probe0_base(const struct txp_tcp_sock *sk)
+{
+    return sk->rto_ns > TXP_TCP_RTO_MIN_NS ? sk->rto_ns : TXP_TCP_RTO_MIN_NS;
+}
+
+static uint64_t
+probe0_when(const struct txp_tcp_sock *sk)
+{
+    uint64_t w = probe0_base(sk);
+
+    for (uint32_t i = 0; i < sk->backoff && w < TXP_TCP_RTO_MAX_NS; i++)
+        w <<= 1;
+    return w < TXP_TCP_RTO_MAX_NS ? w : TXP_TCP_RTO_MAX_NS;
+}
+
+uint64_t
+txp_tcp_next_timer(const struct txp_tcp_sock *sk)
+{
+    return sk->timer_at;
+}
+
+/* ---- transmit (__tcp_transmit_skb, ip_queue_xmit) -------------------------------------- */
+
+static uint16_t
+select_window(const struct txp_tcp_sock *sk, bool syn)
+{
+    uint32_t w = sk->rcv_wnd;
+
+    if (syn)
+        return (uint16_t)min_u32(w, 65535);
+    if (sk->rcv_wscale != 0) {
+        uint32_t unit = 1u << sk->rcv_wscale;
+        /* __tcp_select_window rounds a scaled window up to the scale's granularity. */
+        w = (w + unit - 1) & ~(unit - 1);
+        if ((uint64_t)w > (65535ull << sk->rcv_wscale))
+            w = (uint32_t)(65535ull << sk->rcv_wscale);
+        return (uint16_t)(w >> sk->rcv_wscale);
+    }
+    return (uint16_t)min_u32(w, 65535);
+}
+
+static void
+ring_copy_out(const struct txp_tcp_sock *sk, uint32_t seq, uint8_t *dst, uint32_t n)
+{
+    uint32_t pos = (seq - sk->data_base) % sk->ring_cap;
+    uint32_t first = min_u32(n, sk->ring_cap - pos);
+
+    memcpy(dst, sk->ring + pos, first);
+    if (first < n)
+        memcpy(dst + first, sk->ring, n - first);
+}
+
+/*
+ * Build and emit one IPv4+TCP packet: seq, flags, payload [dseq, dseq+dlen) from the ring,
+ * pcount segments (GSO when > 1). @return TXP_OK or TXP_ENOBUFS (nothing emitted).
+ */
+static int
+transmit(struct txp_tcp_sock *sk, uint32_t seq, uint8_t flags, uint32_t dlen, uint32_t pcount,
+         uint32_t mss, uint64_t now)
+{
+    struct txp_tcp_optset o;
+    struct txp_tcp_hdr th;
+    struct txp_ipv4_hdr ih;
+    struct txp_pkt *p;
+    uint8_t *d;
+    bool syn = (flags & TXP_TCP_SYN) != 0;
+    int olen;
+    uint32_t hl, total;
+
+    memset(&o, 0, sizeof(o));
+    o.syn = syn;
+    if (syn) {
+        o.mss = true;
+        o.mss_val = sk->advmss;
+        o.ts = sk->cfg.opt_ts;
+        o.sack_perm = sk->cfg.opt_sack;
+        o.ws = sk->cfg.opt_wscale;
+        o.ws_val = sk->cfg.rcv_wscale;
+        o.tsecr = 0;
+    } else {
+        o.ts = sk->ts_ok;
+        o.tsecr = sk->ts_recent;
+    }
+    o.tsval = (uint32_t)(now / NS_PER_MS) + sk->cfg.ts_offset;
+    if (pcount > 1)
+        flags |= TXP_TCP_PSH; /* GSO skbs always carry PSH (GRO flush at the receiver) */
+
+    memset(&th, 0, sizeof(th));
+    olen = txp_tcp_options_write(th.opts, sizeof(th.opts), &o);
+    if (olen < 0)
+        return olen;
+    th.opt_len = (uint8_t)olen;
+    th.sport = sk->cfg.sport;
+    th.dport = sk->cfg.dport;
+    th.seq = seq;
+    th.ack_seq = (flags & TXP_TCP_ACK) ? sk->rcv_nxt : 0;
+    th.flags = flags;
+    th.window = select_window(sk, syn);
+    hl = TCP_HLEN + (uint32_t)olen;
+    total = IPV4_HLEN + hl + dlen;
+
+    p = txp_pkt_alloc(sk->cfg.pool);
+    if (p == NULL)
+        goto nobufs;
+    d = txp_pkt_put(p, total);
+    if (d == NULL) {
+        txp_pkt_free(p);
+        goto nobufs;
+    }
+    memset(&ih, 0, sizeof(ih));
+    ih.tos = sk->cfg.tos;
+    ih.id = sk->ip_id;
+    ih.frag_off = TXP_IP_DF;
+    ih.ttl = sk->cfg.ttl;
+    ih.protocol = TXP_IPPROTO_TCP;
+    ih.saddr = sk->cfg.saddr;
+    ih.daddr = sk->cfg.daddr;
+    if (txp_ipv4_build(d, IPV4_HLEN, &ih, hl + dlen, 0) < 0 ||
+        txp_tcp_build(d + IPV4_HLEN, hl, &th) < 0) {
+        txp_pkt_free(p);
+        return TXP_EINVAL;
+    }
+    if (dlen > 0)
+        ring_copy_out(sk, seq, d + IPV4_HLEN + hl, dlen);
+    txp_store_be16(
+        d + IPV4_HLEN + TXP_TCP_OFF_CSUM,
+        txp_ipv4_l4_csum(sk->cfg.saddr, sk->cfg.daddr, TXP_IPPROTO_TCP, d + IPV4_HLEN, hl + dlen));
+    sk->ip_id = (uint16_t)(sk->ip_id + pcount);
+    p->meta.l3_off = 0;
+    p->meta.l4_off = (uint16_t)IPV4_HLEN;
+    p->meta.tos = sk->cfg.tos;
+    p->meta.flags = TXP_PKT_F_RAW_IP | TXP_PKT_F_LOCAL_OUT;
+    if (pcount > 1) {
+        p->meta.flags |= TXP_PKT_F_GSO;
+        p->meta.gso_size = (uint16_t)mss;
+    }
+    p->meta.tstamp_ns = now;
+    sk->st.segs_out += pcount;
+    if (dlen > 0) {
+        sk->st.data_segs_out += pcount;
+        sk->lsndtime = now;
+        sk->tx_busy = true;
+    }
+    sk->cfg.out->fn(sk->cfg.out, p, now);
+    return TXP_OK;
+nobufs:
+    sk->st.alloc_fails++;
+    return TXP_ENOBUFS;
+}
+
+static int
+transmit_skb(struct txp_tcp_sock *sk, struct tcp_skb *s, uint32_t mss, uint64_t now)
+{
+    int rc = transmit(sk, s->seq, s->flags, skb_len(s), s->pcount, mss, now);
+
+    if (rc == TXP_OK)
+        s->tx_ns = now;
+    return rc;
+}
+
+/* A pure ACK at tcp_acceptable_seq (tcp_send_ack). */
+static void
+send_ack(struct txp_tcp_sock *sk, uint64_t now)
+{
+    uint32_t seq = !seq_before(wnd_end(sk), sk->snd_nxt) ? sk->snd_nxt : wnd_end(sk);
+
+    (void)transmit(sk, seq, TXP_TCP_ACK, 0, 1, sk->mss_cache, now);
+}
+
+/* ---- queue operations -------------------------------------------------------------------- */
+
+static void
+set_tso_segs(struct tcp_skb *s, uint32_t mss)
+{
+    uint32_t len = skb_len(s);
+
+    s->pcount = len <= mss ? 1 : (len + mss - 1) / mss;
+}
+
+/*
+ * Split skb index @p i at @p len payload bytes (tso_fragment / tcp_fragment): the first part
+ * loses FIN and PSH, the second keeps them. @return TXP_OK or TXP_ENOSPC (no descriptor).
+ */
+static int
+skb_split(struct txp_tcp_sock *sk, uint32_t i, uint32_t len, uint32_t mss)
+{
+    struct tcp_skb *s, *n;
+    uint32_t k;
+
+    if (sk->qlen == sk->qcap)
+        return TXP_ENOSPC;
+    /* Open a slot after index i by moving the later descriptors up by one. */
+    for (k = sk->qlen; k > i + 1; k--)
+        *skb_at(sk, k) = *skb_at(sk, k - 1);
+    sk->qlen++;
+    s = skb_at(sk, i);
+    n = skb_at(sk, i + 1);
+    *n = *s;
+    n->seq = s->seq + len;
+    s->end_seq = s->seq + len;
+    s->flags = (uint8_t)(s->flags & ~(TXP_TCP_FIN | TXP_TCP_PSH));
+    set_tso_segs(s, mss);
+    set_tso_segs(n, mss);
+    return TXP_OK;
+}
+
+static bool
+minshall_check(const struct txp_tcp_sock *sk)
+{
+    return seq_after(sk->snd_sml, sk->snd_una) && !seq_after(sk->snd_sml, sk->snd_nxt);
+}
+
+static bool
+nagle_check(bool partial, const struct txp_tcp_sock *sk, unsigned nonagle)
+{
+    return partial &&
+           ((nonagle & NAGLE_CORK) || (nonagle == 0 && sk->packets_out != 0 && minshall_check(sk)));
+}
+
+static bool
+nagle_test(const struct txp_tcp_sock *sk, const struct tcp_skb *s, uint32_t mss, unsigned nonagle)
+{
+    if (nonagle & NAGLE_PUSH)
+        return true;
+    if (s->flags & TXP_TCP_FIN)
+        return true;
+    return !nagle_check(skb_len(s) < mss, sk, nonagle);
+}
+
+static uint32_t
+cwnd_test(const struct txp_tcp_sock *sk)
+{
+    uint32_t f = in_flight(sk);
+    uint32_t half;
+
+    if (f >= sk->cwnd)
+        return 0;
+    half = max_u32(sk->cwnd >> 1, 1);
+    return min_u32(half, sk->cwnd - f);
+}
+
+static bool
+snd_wnd_test(const struct txp_tcp_sock *sk, const struct tcp_skb *s, uint32_t mss)
+{
+    uint32_t end = s->seq + min_u32(skb_len(s), mss);
+
+    return !seq_after(end, wnd_end(sk));
+}
+
+static uint32_t
+mss_split_point(const struct txp_tcp_sock *sk, const struct tcp_skb *s, bool is_tail, uint32_t mss,
+                uint32_t max_segs, unsigned nonagle)
+{
+    uint32_t window = wnd_end(sk) - s->seq;
+    uint32_t max_len = mss * max_segs;
+    uint32_t needed, partial;
+
+    if (max_len <= window && !is_tail)
+        return max_len;
+    needed = min_u32(skb_len(s), window);
+    if (max_len <= needed)
+        return max_len;
+    partial = needed % mss;
+    if (nagle_check(partial != 0, sk, nonagle))
+        return needed - partial;
+    return needed;
+}
+
+/* tcp_event_new_data_sent */
+static void
+new_data_sent(struct txp_tcp_sock *sk, struct tcp_skb *s, uint64_t now)
+{
+    uint32_t prior = sk->packets_out;
+
+    sk->snd_nxt = s->end_seq;
+    sk->nsent++;
+    sk->packets_out += s->pcount;
+    sk->st.bytes_sent += skb_len(s);
+    if (prior == 0)
+        rearm_rto(sk, now);
+}
+
+static void
+cwnd_validate(struct txp_tcp_sock *sk, bool is_cwnd_limited)
+{
+    if (!seq_before(sk->snd_una, sk->cwnd_usage_seq) || is_cwnd_limited ||
+        (!sk->is_cwnd_limited && sk->packets_out > sk->max_packets_out)) {
+        sk->is_cwnd_limited = is_cwnd_limited;
+        sk->max_packets_out = sk->packets_out;
+        sk->cwnd_usage_seq = sk->snd_nxt;
+    }
+}
+
+/*
+ * tcp_write_xmit. @return true when the probe timer is needed (nothing sent, nothing in
+ * flight, data queued).
+ */
+static bool
+write_xmit(struct txp_tcp_sock *sk, uint32_t mss, unsigned nonagle, bool push_one, uint64_t now)
+{
+    uint32_t sent = 0, max_segs = tso_segs(sk, mss);
+    bool is_cwnd_limited = false;
+    struct tcp_skb *s;
+
+    while ((s = send_head(sk)) != NULL) {
+        bool is_tail = sk->nsent + 1 == sk->qlen;
+        unsigned ng = is_tail ? nonagle : NAGLE_PUSH;
+        uint32_t quota, limit;
+
+        set_tso_segs(s, mss);
+        quota = cwnd_test(sk);
+        if (quota == 0) {
+            is_cwnd_limited = true;
+            break;
+        }
+        quota = min_u32(quota, max_segs);
+        if (!snd_wnd_test(sk, s, mss))
+            break;
+        if (s->pcount == 1 && !nagle_test(sk, s, mss, ng))
+            break;
+        limit = mss;
+        if (s->pcount > 1)
+            limit = mss_split_point(sk, s, is_tail, mss, quota, ng);
+        if (skb_len(s) > limit && skb_split(sk, sk->nsent, limit, mss) != TXP_OK)
+            break;
+        if (transmit_skb(sk, s, mss, now) != TXP_OK)
+            break;
+        new_data_sent(sk, s, now);
+        /* tcp_minshall_update */
+        if (skb_len(s) < s->pcount * mss)
+            sk->snd_sml = s->end_seq;
+        sent += s->pcount;
+        if (push_one)
+            break;
+    }
+    is_cwnd_limited |= in_flight(sk) >= sk->cwnd;
+    if (sent > 0 || is_cwnd_limited)
+        cwnd_validate(sk, is_cwnd_limited);
+    if (sent > 0)
+        return false;
+    return sk->packets_out == 0 && send_head(sk) != NULL;
+}
+
+/* __tcp_push_pending_frames + tcp_check_probe_timer */
+static void
+push_pending(struct txp_tcp_sock *sk, uint32_t mss, unsigned nonagle, uint64_t now)
+{
+    if (sk->state != TXP_TCP_ESTABLISHED && sk->state != TXP_TCP_FIN_SENT)
+        return;
+    if (write_xmit(sk, mss, nonagle, false, now) && sk->packets_out == 0 && sk->timer == TIMER_NONE)
+        timer_set(sk, TIMER_PROBE0, now + probe0_base(sk));
+}
+
+static bool
+forced_push(const struct txp_tcp_sock *sk)
+{
+    return seq_after(sk->write_seq, sk->pushed_seq + (sk->max_window >> 1));
+}
+
+static void
+mark_push(struct txp_tcp_sock *sk, struct tcp_skb *s)
+{
+    s->flags |= TXP_TCP_PSH;
+    sk->pushed_seq = sk->write_seq;
+}
+
+/* tcp_push */
+static void
+tcp_push(struct txp_tcp_sock *sk, unsigned flags, uint32_t mss, unsigned nonagle,
+         uint32_t size_goal, uint64_t now)
+{
+    struct tcp_skb *tail = write_tail(sk);
+
+    if (tail == NULL)
+        return;
+    if (!(flags & TXP_TCP_MSG_MORE) || forced_push(sk))
+        mark_push(sk, tail);
+    /* tcp_should_autocork: data still in the host queues (until txp_tcp_tx_done). */
+    if (sk->cfg.autocork && skb_len(tail) < size_goal && sk->nsent > 0 && sk->tx_busy)
+        return;
+    if (flags & TXP_TCP_MSG_MORE)
+        nonagle = NAGLE_CORK;
+    push_pending(sk, mss, nonagle, now);
+}
+
+/* tcp_cwnd_restart (tcp_slow_start_after_idle=1) */
+static void
+idle_check(struct txp_tcp_sock *sk, uint64_t now)
+{
+    uint64_t delta;
+    uint32_t restart;
+
+    if (sk->packets_out != 0 || sk->lsndtime == 0 || now - sk->lsndtime <= sk->rto_ns)
+        return;
+    delta = now - sk->lsndtime;
+    restart = min_u32(TXP_TCP_INIT_CWND, sk->cwnd);
+    sk->ssthresh = max_u32(sk->ssthresh, (sk->cwnd >> 1) + (sk->cwnd >> 2));
+    while (delta > sk->rto_ns && sk->cwnd > restart) {
+        delta -= sk->rto_ns;
+        sk->cwnd >>= 1;
+    }
+    sk->cwnd = max_u32(sk->cwnd, restart);
+}
+
+/* tcp_skb_entail */
+static struct tcp_skb *
+entail(struct txp_tcp_sock *sk, uint8_t flags, uint64_t now)
+{
+    struct tcp_skb *s = skb_at(sk, sk->qlen);
+
+    memset(s, 0, sizeof(*s));
+    s->seq = s->end_seq = sk->write_seq;
+    s->flags = flags;
+    s->pcount = 1;
+    sk->qlen++;
+    sk->nonagle &= ~NAGLE_PUSH;
+    idle_check(sk, now);
+    return s;
+}
+
+static uint32_t
+queued_bytes(const struct txp_tcp_sock *sk)
+{
+    /* Established: the SYN is acked, so [snd_una, write_seq) is data (plus no FIN yet). */
+    return sk->write_seq - sk->snd_una;
+}
+
+static void
+ring_copy_in(struct txp_tcp_sock *sk, uint32_t seq, const uint8_t *src, uint32_t n)
+{
+    uint32_t pos = (seq - sk->data_base) % sk->ring_cap;
+    uint32_t first = min_u32(n, sk->ring_cap - pos);
+
+    memcpy(sk->ring + pos, src, first);
+    if (first < n)
+        memcpy(sk->ring, src + first, n - first);
+}
+
+int
+txp_tcp_sendmsg(struct txp_tcp_sock *sk, const void *data, size_t len, unsigned flags,
+                uint64_t now_ns)
+{
+    const uint8_t *src = data;
+    uint32_t mss, goal, copied = 0;
+    uint32_t want;
+
+    switch (sk->state) {
+    case TXP_TCP_ESTABLISHED:
+        break;
+    case TXP_TCP_FIN_SENT:
+        return TXP_EPIPE;
+    case TXP_TCP_RESET:
+        return TXP_ECONNRESET;
+    case TXP_TCP_CLOSED:
+    case TXP_TCP_SYN_SENT:
+    default:
+        return TXP_ENOTCONN;
+    }
+    if ((flags & ~TXP_TCP_MSG_MORE) != 0 || (len > 0 && data == NULL))
+        return TXP_EINVAL;
+    want = len > 0x7fffffffu ? 0x7fffffffu : (uint32_t)len;
+    mss = current_mss(sk);
+    goal = xmit_size_goal(sk, mss);
+    while (copied < want) {
+        struct tcp_skb *tail = write_tail(sk);
+        uint32_t room = 0, space, copy;
+
+        if (tail != NULL && !(tail->flags & TXP_TCP_FIN) && skb_len(tail) < goal)
+            room = goal - skb_len(tail);
+        space = sk->ring_cap - queued_bytes(sk);
+        if (space == 0)
+            break;
+        if (room == 0) {
+            if (sk->qlen + 1 >= sk->qcap) /* one descriptor stays free for a split */
+                break;
+            tail = entail(sk, TXP_TCP_ACK, now_ns);
+            room = goal;
+        }
+        copy = min_u32(min_u32(room, want - copied), space);
+        if (copied == 0)
+            tail->flags = (uint8_t)(tail->flags & ~TXP_TCP_PSH);
+        ring_copy_in(sk, sk->write_seq, src + copied, copy);
+        sk->write_seq += copy;
+        tail->end_seq += copy;
+        copied += copy;
+        if (copied == want)
+            break;
+        if (skb_len(tail) < goal)
+            continue;
+        if (forced_push(sk)) {
+            mark_push(sk, tail);
+            push_pending(sk, mss, NAGLE_PUSH, now_ns);
+        } else if (tail == send_head(sk)) {
+            (void)write_xmit(sk, mss, NAGLE_PUSH, true, now_ns); /* tcp_push_one */
+        }
+    }
+    if (copied == 0)
+        return want == 0 ? 0 : TXP_EAGAIN;
+    if (copied < want) /* wait_for_space: push as if no MSG_MORE, with PUSH */
+        tcp_push(sk, flags & ~TXP_TCP_MSG_MORE, mss, NAGLE_PUSH, goal, now_ns);
+    tcp_push(sk, flags, mss, sk->nonagle, goal, now_ns);
+    return (int)copied;
+}
+
+void
+txp_tcp_set_nodelay(struct txp_tcp_sock *sk, bool on, uint64_t now_ns)
+{
+    if (on) {
+        sk->nonagle |= NAGLE_OFF | NAGLE_PUSH;
+        push_pending(sk, current_mss(sk), sk->nonagle, now_ns);
+    } else {
+        sk->nonagle &= ~NAGLE_OFF;
+    }
+}
+
+void
+txp_tcp_set_cork(struct txp_tcp_sock *sk, bool on, uint64_t now_ns)
+{
+    if (on) {
+        sk->nonagle |= NAGLE_CORK;
+        return;
+    }
+    sk->nonagle &= ~NAGLE_CORK;
+    if (sk->nonagle & NAGLE_OFF)
+        sk->nonagle |= NAGLE_PUSH;
+    push_pending(sk, current_mss(sk), sk->nonagle, now_ns);
+}
+
+void
+txp_tcp_tx_done(struct txp_tcp_sock *sk, uint64_t now_ns)
+{
+    sk->tx_busy = false;
+    push_pending(sk, current_mss(sk), sk->nonagle, now_ns);
+}
+
+int
+txp_tcp_set_maxseg(struct txp_tcp_sock *sk, uint32_t mss)
+{
+    if (sk->state != TXP_TCP_CLOSED)
+        return TXP_EINVAL;
+    if (mss != 0 && (mss < 88 || mss > 32767))
+        return TXP_EINVAL;
+    sk->user_mss = (uint16_t)mss;
+    return TXP_OK;
+}
+
+/* ---- connect, FIN, RST --------------------------------------------------------------------- */
+
+int
+txp_tcp_connect(struct txp_tcp_sock *sk, uint64_t now_ns)
+{
+    uint32_t advmss, space;
+    struct tcp_skb *s;
+
+    if (sk->state != TXP_TCP_CLOSED || sk->qlen != 0)
+        return TXP_EINVAL;
+    /* tcp_connect_init */
+    sk->mss_clamp = sk->user_mss ? sk->user_mss : (uint16_t)TXP_TCP_MSS_DEFAULT;
+    advmss = sk->cfg.mtu >= 40 + 256 ? sk->cfg.mtu - 40 : 256; /* ipv4_default_advmss */
+    if (advmss > TXP_TCP_MAX_MSS)
+        advmss = TXP_TCP_MAX_MSS;
+    if (sk->user_mss && sk->user_mss < advmss)
+        advmss = sk->user_mss;
+    sk->advmss = (uint16_t)advmss;
+    sk->tcp_header_len = (uint16_t)(TCP_HLEN + (sk->cfg.opt_ts ? TCP_TS_ALIGNED : 0));
+    sync_mss(sk);
+    /* tcp_select_initial_window: the free space rounded down to the advertised MSS. */
+    space = sk->cfg.rcv_space;
+    if (space > advmss)
+        space = space / advmss * advmss;
+    sk->rcv_wnd = space;
+    sk->rcv_wscale = sk->cfg.opt_wscale ? sk->cfg.rcv_wscale : 0;
+    sk->write_seq = sk->snd_una = sk->snd_nxt = sk->snd_sml = sk->cfg.isn;
+    sk->data_base = sk->cfg.isn + 1;
+    sk->rcv_nxt = 0;
+    s = entail(sk, TXP_TCP_SYN, now_ns);
+    s->end_seq = s->seq + 1;
+    sk->write_seq++;
+    sk->pushed_seq = sk->write_seq;
+    if (transmit_skb(sk, s, sk->mss_cache, now_ns) != TXP_OK) {
+        sk->qlen = 0;
+        sk->write_seq = sk->cfg.isn;
+        return TXP_ENOBUFS;
+    }
+    sk->state = TXP_TCP_SYN_SENT;
+    new_data_sent(sk, s, now_ns);
+    rearm_rto(sk, now_ns);
+    return TXP_OK;
+}
+
+int
+txp_tcp_shutdown(struct txp_tcp_sock *sk, uint64_t now_ns)
+{
+    struct tcp_skb *tail;
+
+    switch (sk->state) {
+    case TXP_TCP_ESTABLISHED:
+        break;
+    case TXP_TCP_FIN_SENT:
+        return TXP_EPIPE;
+    case TXP_TCP_RESET:
+        return TXP_ECONNRESET;
+    case TXP_TCP_CLOSED:
+    case TXP_TCP_SYN_SENT:
+    default:
+        return TXP_ENOTCONN;
+    }
+    tail = write_tail(sk);
+    if (tail == NULL) {
+        if (sk->qlen + 1 >= sk->qcap)
+            return TXP_ENOBUFS;
+        tail = entail(sk, TXP_TCP_ACK, now_ns);
+    }
+    /* tcp_send_fin: FIN rides on the unsent tail, or goes alone. */
+    tail->flags |= TXP_TCP_FIN;
+    tail->end_seq++;
+    sk->write_seq++;
+    sk->state = TXP_TCP_FIN_SENT;
+    push_pending(sk, current_mss(sk), NAGLE_OFF, now_ns);
+    return TXP_OK;
+}
+
+static void
+purge(struct txp_tcp_sock *sk)
+{
+    sk->qlen = sk->nsent = 0;
+    sk->packets_out = sk->retrans_out = sk->lost_out = 0;
+    timer_clear(sk);
+}
+
+int
+txp_tcp_abort(struct txp_tcp_sock *sk, uint64_t now_ns)
+{
+    uint32_t seq;
+
+    if (sk->state == TXP_TCP_CLOSED || sk->state == TXP_TCP_RESET)
+        return TXP_ENOTCONN;
+    if (sk->state == TXP_TCP_SYN_SENT) {
+        /* tcp_disconnect in SYN_SENT sends nothing. */
+        purge(sk);
+        sk->state = TXP_TCP_RESET;
+        return TXP_OK;
+    }
+    seq = !seq_before(wnd_end(sk), sk->snd_nxt) ? sk->snd_nxt : wnd_end(sk);
+    (void)transmit(sk, seq, TXP_TCP_ACK | TXP_TCP_RST, 0, 1, sk->mss_cache, now_ns);
+    purge(sk);
+    sk->state = TXP_TCP_RESET;
+    return TXP_OK;
+}
+
+/* ---- retransmission ----------------------------------------------------------------------- */
+
+/* __tcp_retransmit_skb for sent skb index @p i, at most @p segs segments. */
+static int
+retransmit_skb(struct txp_tcp_sock *sk, uint32_t i, uint32_t segs, uint64_t now)
+{
+    struct tcp_skb *s = skb_at(sk, i);
+    uint32_t mss = current_mss(sk);
+    uint32_t len = mss * segs;
+    uint32_t avail;
+
+    if (!(s->flags & TXP_TCP_SYN)) {
+        if (!seq_before(s->seq, wnd_end(sk)) && skb_len(s) > 0)
+            return TXP_EAGAIN;
+        avail = wnd_end(sk) - s->seq;
+        if (skb_len(s) > 0 && avail < len)
+            len = max_u32(avail, 1);
+        if (skb_len(s) > len) {
+            uint32_t old = s->pcount;
+            if (skb_split(sk, i, len, mss) != TXP_OK)
+                return TXP_ENOSPC;
+            sk->nsent++; /* both halves are in the retransmit queue */
+            s = skb_at(sk, i);
+            /* Keep the counters in packets: the halves' pcounts replace the old one. */
+            {
+                uint32_t now_p = s->pcount + skb_at(sk, i + 1)->pcount;
+                sk->packets_out += now_p - old;
+                if (s->sacked & SKB_LOST)
+                    sk->lost_out += now_p - old;
+            }
+        } else {
+            uint32_t old = s->pcount;
+            set_tso_segs(s, mss);
+            sk->packets_out += s->pcount - old;
+            if (s->sacked & SKB_LOST)
+                sk->lost_out += s->pcount - old;
+        }
+    }
+    if (transmit_skb(sk, s, mss, now) != TXP_OK)
+        return TXP_ENOBUFS;
+    s->sacked |= SKB_RETRANS | SKB_EVER_RETRANS;
+    sk->retrans_out += s->pcount;
+    sk->total_retrans += s->pcount;
+    sk->st.retrans_segs += s->pcount;
+    return TXP_OK;
+}
+
+/* tcp_xmit_retransmit_queue: lost, not yet retransmitted skbs while cwnd allows. */
+static void
+xmit_retransmit_queue(struct txp_tcp_sock *sk, uint64_t now)
+{
+    for (uint32_t i = 0; i < sk->nsent; i++) {
+        struct tcp_skb *s = skb_at(sk, i);
+        uint32_t f = in_flight(sk);
+
+        if (f >= sk->cwnd)
+            return;
+        if (!(s->sacked & SKB_LOST) || (s->sacked & SKB_RETRANS))
+            continue;
+        if (retransmit_skb(sk, i, sk->cwnd - f, now) != TXP_OK)
+            return;
+    }
+}
+
+/* tcp_retransmit_timer */
+static void
+retransmit_timer(struct txp_tcp_sock *sk, uint64_t now)
+{
+    if (sk->packets_out == 0 || sk->nsent == 0) {
+        timer_clear(sk);
+        return;
+    }
+    if (sk->state != TXP_TCP_SYN_SENT) {
+        /* tcp_enter_loss */
+        if (!sk->loss || !seq_after(sk->high_seq, sk->snd_una))
+            sk->ssthresh = max_u32(sk->cwnd >> 1, 2);
+        sk->lost_out = 0;
+        sk->retrans_out = 0;
+        for (uint32_t i = 0; i < sk->nsent; i++) {
+            struct tcp_skb *s = skb_at(sk, i);
+            s->sacked = (uint8_t)((s->sacked & SKB_EVER_RETRANS) | SKB_LOST);
+            sk->lost_out += s->pcount;
+        }
+        sk->cwnd = in_flight(sk) + 1;
+        sk->cwnd_cnt = 0;
+        sk->high_seq = sk->snd_nxt;
+        sk->loss = true;
+    }
+    (void)retransmit_skb(sk, 0, 1, now);
+    sk->backoff++;
+    sk->rto_ns = sk->rto_ns << 1 < TXP_TCP_RTO_MAX_NS ? sk->rto_ns << 1 : TXP_TCP_RTO_MAX_NS;
+    timer_set(sk, TIMER_RTO, now + sk->rto_ns);
+}
+
+/* tcp_probe_timer -> tcp_send_probe0 -> tcp_write_wakeup */
+static void
+probe_timer(struct txp_tcp_sock *sk, uint64_t now)
+{
+    struct tcp_skb *s = send_head(sk);
+    uint32_t mss = current_mss(sk);
+
+    timer_clear(sk);
+    if (sk->packets_out != 0 || s == NULL) {
+        sk->backoff = 0;
+        return;
+    }
+    if (seq_before(s->seq, wnd_end(sk))) {
+        uint32_t seg = min_u32(wnd_end(sk) - s->seq, mss);
+        if ((seg < skb_len(s) || skb_len(s) > mss) &&
+            skb_split(sk, sk->nsent, seg, mss) != TXP_OK) {
+            /* No descriptor for the split: try again one probe interval later. */
+            timer_set(sk, TIMER_PROBE0, now + probe0_when(sk));
+            return;
+        }
+        s = send_head(sk);
+        s->flags |= TXP_TCP_PSH;
+        set_tso_segs(s, mss);
+        if (transmit_skb(sk, s, mss, now) == TXP_OK) {
+            new_data_sent(sk, s, now);
+            if (skb_len(s) < s->pcount * mss)
+                sk->snd_sml = s->end_seq;
+        }
+    } else {
+        /* tcp_xmit_probe_skb: an ACK at snd_una - 1 that the peer must answer. */
+        (void)transmit(sk, sk->snd_una - 1, TXP_TCP_ACK, 0, 1, mss, now);
+    }
+    if (sk->packets_out != 0 || send_head(sk) == NULL) {
+        sk->backoff = 0;
+        return;
+    }
+    sk->st.probes++;
+    sk->backoff++;
+    timer_set(sk, TIMER_PROBE0, now + probe0_when(sk));
+}
+
+void
+txp_tcp_run_timers(struct txp_tcp_sock *sk, uint64_t now_ns)
+{
+    if (sk->timer == TIMER_NONE || now_ns < sk->timer_at)
+        return;
+    if (sk->timer == TIMER_RTO)
+        retransmit_timer(sk, now_ns);
+    else
+        probe_timer(sk, now_ns);
+}
+
+/* ---- ACK input ------------------------------------------------------------------------------ */
+
+static void
+rtt_estimator(struct txp_tcp_sock *sk, uint64_t m)
+{
+    uint64_t rto_min = TXP_TCP_RTO_MIN_NS / NS_PER_US;
+    int64_t mm = (int64_t)m;
+
+    if (sk->srtt_us != 0) {
+        int64_t srtt = (int64_t)sk->srtt_us;
+        int64_t mdev = (int64_t)sk->mdev_us;
+        mm -= srtt >> 3;
+        srtt += mm;
+        if (mm < 0) {
+            mm = -mm;
+            mm -= mdev >> 2;
+            if (mm > 0)
+                mm >>= 3;
+        } else {
+            mm -= mdev >> 2;
+        }
+        mdev += mm;
+        sk->mdev_us = (uint64_t)mdev;
+        if (sk->mdev_us > sk->mdev_max_us) {
+            sk->mdev_max_us = sk->mdev_us;
+            if (sk->mdev_max_us > sk->rttvar_us)
+                sk->rttvar_us = sk->mdev_max_us;
+        }
+        if (seq_after(sk->snd_una, sk->rtt_seq)) {
+            if (sk->mdev_max_us < sk->rttvar_us)
+                sk->rttvar_us -= (sk->rttvar_us - sk->mdev_max_us) >> 2;
+            sk->rtt_seq = sk->snd_nxt;
+            sk->mdev_max_us = rto_min;
+        }
+        sk->srtt_us = srtt > 0 ? (uint64_t)srtt : 1;
+    } else {
+        sk->srtt_us = m << 3;
+        sk->mdev_us = m << 1;
+        sk->rttvar_us = sk->mdev_us > rto_min ? sk->mdev_us : rto_min;
+        sk->mdev_max_us = sk->rttvar_us;
+        sk->rtt_seq = sk->snd_nxt;
+        if (sk->srtt_us == 0)
+            sk->srtt_us = 1;
+    }
+}
+
+static void
+ack_update_rtt(struct txp_tcp_sock *sk, int64_t rtt_us)
+{
+    uint64_t rto;
+
+    if (rtt_us < 0)
+        return;
+    rtt_estimator(sk, (uint64_t)rtt_us);
+    rto = ((sk->srtt_us >> 3) + sk->rttvar_us) * NS_PER_US; /* tcp_set_rto */
+    sk->rto_ns = rto < TXP_TCP_RTO_MAX_NS ? rto : TXP_TCP_RTO_MAX_NS;
+    sk->backoff = 0;
+}
+
+/* tcp_reno_cong_avoid */
+static void
+cong_avoid(struct txp_tcp_sock *sk, uint32_t acked)
+{
+    bool limited =
+        sk->is_cwnd_limited || (sk->cwnd < sk->ssthresh && sk->cwnd < 2 * sk->max_packets_out);
+
+    if (!limited)
+        return;
+    if (sk->cwnd < sk->ssthresh) {
+        uint32_t c = min_u32(sk->cwnd + acked, sk->ssthresh);
+        acked -= c - sk->cwnd;
+        sk->cwnd = c;
+        if (acked == 0)
+            return;
+    }
+    /* tcp_cong_avoid_ai with w = cwnd */
+    if (sk->cwnd_cnt >= sk->cwnd) {
+        sk->cwnd_cnt = 0;
+        sk->cwnd++;
+    }
+    sk->cwnd_cnt += acked;
+    if (sk->cwnd_cnt >= sk->cwnd) {
+        uint32_t delta = sk->cwnd_cnt / sk->cwnd;
+        sk->cwnd_cnt -= delta * sk->cwnd;
+        sk->cwnd += delta;
+    }
+}
+
+/* tcp_clean_rtx_queue: @return packets acked; *rtt_us the Karn-valid sample or -1. */
+static uint32_t
+clean_rtx_queue(struct txp_tcp_sock *sk, uint64_t now, int64_t *rtt_us, bool *retrans_acked)
+{
+    uint32_t acked = 0;
+    uint64_t first_tx = 0;
+    bool have_first = false;
+
+    *retrans_acked = false;
+    while (sk->nsent > 0) {
+        struct tcp_skb *s = skb_at(sk, 0);
+        uint32_t old = s->pcount;
+
+        if (seq_after(s->end_seq, sk->snd_una)) {
+            /* tcp_tso_acked: trim the acked head of a partly acked skb. */
+            if (skb_len(s) == 0 || !seq_after(sk->snd_una, s->seq) || (s->flags & TXP_TCP_SYN))
+                break;
+            s->seq = sk->snd_una;
+            set_tso_segs(s, current_mss(sk));
+            if (s->pcount < old) {
+                uint32_t d = old - s->pcount;
+                acked += d;
+                sk->packets_out -= d;
+                if (s->sacked & SKB_LOST)
+                    sk->lost_out -= d;
+                if (s->sacked & SKB_RETRANS)
+                    sk->retrans_out -= d;
+            } else {
+                s->pcount = old;
+            }
+            break;
+        }
+        if (s->sacked & SKB_EVER_RETRANS) {
+            *retrans_acked = true;
+        } else if (!have_first) {
+            have_first = true;
+            first_tx = s->tx_ns;
+        }
+        acked += s->pcount;
+        sk->packets_out -= s->pcount;
+        if (s->sacked & SKB_LOST)
+            sk->lost_out -= s->pcount;
+        if (s->sacked & SKB_RETRANS)
+            sk->retrans_out -= s->pcount;
+        sk->qhead = (sk->qhead + 1) % sk->qcap;
+        sk->qlen--;
+        sk->nsent--;
+    }
+    *rtt_us = (have_first && !*retrans_acked) ? (int64_t)((now - first_tx) / NS_PER_US) : -1;
+    return acked;
+}
+
+static int
+drop(struct txp_tcp_sock *sk, enum txp_drop_reason r, int err)
+{
+    sk->st.drops[r]++;
+    return err;
+}
+
+static void
+parse_peer_opts(const struct txp_tcp_hdr *h, struct txp_tcp_opts *o)
+{
+    if (txp_tcp_opts_parse(h->opts, h->opt_len, o, NULL) != TXP_OK)
+        memset(o, 0, sizeof(*o));
+}
+
+/* tcp_rcv_synsent_state_process for a SYN-ACK */
+static int
+synsent(struct txp_tcp_sock *sk, const struct txp_tcp_hdr *h, uint64_t now)
+{
+    struct txp_tcp_opts o;
+    int64_t rtt = -1;
+    bool ra;
+    uint32_t acked;
+
+    if (!(h->flags & TXP_TCP_ACK) || !(h->flags & TXP_TCP_SYN))
+        return drop(sk, TXP_DROP_NOT_SPECIFIED, TXP_EBADMSG);
+    if (h->ack_seq != sk->snd_nxt)
+        return drop(sk, TXP_DROP_TCP_INVALID_ACK, TXP_ERANGE);
+    parse_peer_opts(h, &o);
+    if (o.present & TXP_TCP_OPTF_MSS) {
+        uint16_t in = o.mss;
+        if (sk->user_mss && sk->user_mss < in)
+            in = sk->user_mss;
+        if (in != 0)
+            sk->mss_clamp = in;
+    }
+    sk->sack_ok = sk->cfg.opt_sack && (o.present & TXP_TCP_OPTF_SACK_PERM);
+    sk->wscale_ok = sk->cfg.opt_wscale && (o.present & TXP_TCP_OPTF_WSCALE);
+    if (sk->wscale_ok) {
+        sk->snd_wscale = o.wscale > TXP_TCP_MAX_WSCALE ? TXP_TCP_MAX_WSCALE : o.wscale;
+        sk->rcv_wscale = sk->cfg.rcv_wscale;
+    } else {
+        sk->snd_wscale = sk->rcv_wscale = 0;
+    }
+    sk->ts_ok = sk->cfg.opt_ts && (o.present & TXP_TCP_OPTF_TS);
+    if (sk->ts_ok) {
+        sk->tcp_header_len = TCP_HLEN + TCP_TS_ALIGNED;
+        sk->advmss = (uint16_t)(sk->advmss - TCP_TS_ALIGNED);
+        sk->ts_recent = o.tsval;
+    } else {
+        sk->tcp_header_len = TCP_HLEN;
+    }
+    /* tcp_ack: the SYN leaves the retransmit queue; an unretransmitted SYN gives an RTT. */
+    sk->snd_una = h->ack_seq;
+    sk->snd_wl1 = h->seq;
+    sk->snd_wnd = h->window; /* never scaled in a SYN */
+    sk->max_window = sk->snd_wnd;
+    acked = clean_rtx_queue(sk, now, &rtt, &ra);
+    (void)acked;
+    ack_update_rtt(sk, rtt);
+    sk->rcv_nxt = h->seq + 1;
+    sync_mss(sk);
+    /* tcp_init_transfer / tcp_init_metrics */
+    sk->cwnd = sk->total_retrans > 1 ? 1 : TXP_TCP_INIT_CWND;
+    if (sk->srtt_us == 0)
+        sk->rto_ns = 3 * TXP_TCP_RTO_INIT_NS; /* TCP_TIMEOUT_FALLBACK */
+    sk->snd_sml = sk->snd_una;
+    sk->pushed_seq = sk->write_seq;
+    sk->state = TXP_TCP_ESTABLISHED;
+    timer_clear(sk);
+    sk->backoff = 0;
+    send_ack(sk, now);
+    return TXP_OK;
+}
+
+int
+txp_tcp_input(struct txp_tcp_sock *sk, const uint8_t *seg, size_t len, uint64_t now_ns)
+{
+    struct txp_tcp_hdr h;
+    struct txp_tcp_opts o;
+    uint32_t ack, nwin, prior_packets, acked;
+    int64_t rtt = -1;
+    bool ra;
+    int hl;
+
+    if (seg == NULL)
+        return TXP_EINVAL;
+    hl = txp_tcp_parse(seg, len, &h, NULL);
+    if (hl < 0)
+        return drop(sk, TXP_DROP_HDR_TRUNC, TXP_EBADMSG);
+    if (h.sport != sk->cfg.dport || h.dport != sk->cfg.sport)
+        return drop(sk, TXP_DROP_NOT_SPECIFIED, TXP_EINVAL);
+    if (sk->state == TXP_TCP_CLOSED || sk->state == TXP_TCP_RESET)
+        return drop(sk, TXP_DROP_SOCKET_CLOSED, TXP_EINVAL);
+    if (h.flags & TXP_TCP_RST) {
+        bool ok = sk->state == TXP_TCP_SYN_SENT
+                      ? ((h.flags & TXP_TCP_ACK) && h.ack_seq == sk->snd_nxt)
+                      : h.seq == sk->rcv_nxt;
+        if (!ok)
+            return drop(sk, TXP_DROP_NOT_SPECIFIED, TXP_EINVAL);
+        purge(sk);
+        sk->state = TXP_TCP_RESET;
+        return TXP_OK;
+    }
+    if (sk->state == TXP_TCP_SYN_SENT)
+        return synsent(sk, &h, now_ns);
+    if (!(h.flags & TXP_TCP_ACK) || (h.flags & TXP_TCP_SYN))
+        return drop(sk, TXP_DROP_NOT_SPECIFIED, TXP_EBADMSG);
+    ack = h.ack_seq;
+    if (seq_after(ack, sk->snd_nxt))
+        return drop(sk, TXP_DROP_TCP_INVALID_ACK, TXP_ERANGE);
+    if (seq_before(ack, sk->snd_una - sk->max_window))
+        return drop(sk, TXP_DROP_TCP_OLD_ACK, TXP_ERANGE);
+    parse_peer_opts(&h, &o);
+    if (sk->ts_ok && (o.present & TXP_TCP_OPTF_TS) && !seq_before(o.tsval, sk->ts_recent))
+        sk->ts_recent = o.tsval;
+    if (seq_before(ack, sk->snd_una))
+        return TXP_OK; /* old_ack: nothing to do for the send side */
+    /* tcp_ack_update_window */
+    nwin = (uint32_t)h.window << sk->snd_wscale;
+    if (seq_after(ack, sk->snd_una) || seq_after(h.seq, sk->snd_wl1) ||
+        (h.seq == sk->snd_wl1 && (nwin > sk->snd_wnd || nwin == 0))) {
+        sk->snd_wl1 = h.seq;
+        sk->snd_wnd = nwin;
+        if (nwin > sk->max_window) {
+            sk->max_window = nwin;
+            sync_mss(sk);
+        }
+    }
+    prior_packets = sk->packets_out;
+    sk->snd_una = ack;
+    acked = clean_rtx_queue(sk, now_ns, &rtt, &ra);
+    if (rtt < 0 && acked > 0 && sk->ts_ok && (o.present & TXP_TCP_OPTF_TS) && o.tsecr != 0) {
+        uint32_t nowts = (uint32_t)(now_ns / NS_PER_MS) + sk->cfg.ts_offset;
+        rtt = (int64_t)(nowts - o.tsecr) * 1000;
+    }
+    if (acked > 0) {
+        ack_update_rtt(sk, rtt);
+        rearm_rto(sk, now_ns);
+    }
+    if (prior_packets == 0) {
+        /* tcp_ack_probe: a window that now takes the head stops the probe timer. */
+        struct tcp_skb *hd = send_head(sk);
+        if (hd != NULL && sk->timer == TIMER_PROBE0) {
+            if (!seq_after(hd->seq + min_u32(skb_len(hd), current_mss(sk)), wnd_end(sk))) {
+                sk->backoff = 0;
+                timer_clear(sk);
+            } else {
+                timer_set(sk, TIMER_PROBE0, now_ns + probe0_when(sk));
+            }
+        }
+    }
+    if (acked > 0)
+        cong_avoid(sk, acked);
+    if (sk->loss && !seq_before(sk->snd_una, sk->high_seq))
+        sk->loss = false;
+    if (sk->lost_out > sk->retrans_out)
+        xmit_retransmit_queue(sk, now_ns);
+    push_pending(sk, current_mss(sk), sk->nonagle, now_ns);
+    return TXP_OK;
+}
+
+void
+txp_tcp_get_info(const struct txp_tcp_sock *sk, struct txp_tcp_info *info)
+{
+    *info = sk->st;
+    info->state = sk->state;
+    info->snd_una = sk->snd_una;
+    info->snd_nxt = sk->snd_nxt;
+    info->write_seq = sk->write_seq;
+    info->snd_wnd = sk->snd_wnd;
+    info->max_window = sk->max_window;
+    info->rcv_nxt = sk->rcv_nxt;
+    info->cwnd = sk->cwnd;
+    info->ssthresh = sk->ssthresh;
+    info->mss_cache = sk->mss_cache;
+    info->packets_out = sk->packets_out;
+    info->retrans_out = sk->retrans_out;
+    info->lost_out = sk->lost_out;
+    info->snd_wscale = sk->snd_wscale;
+    info->rcv_wscale = sk->rcv_wscale;
+    info->ts_ok = sk->ts_ok;
+    info->sack_ok = sk->sack_ok;
+    info->wscale_ok = sk->wscale_ok;
+    info->mss_clamp = sk->mss_clamp;
+    info->rto_ns = sk->rto_ns;
+    info->srtt_us = sk->srtt_us >> 3;
+    info->backoff = sk->backoff;
+}
