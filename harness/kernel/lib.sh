@@ -45,3 +45,17 @@ txp_netns_new() {
     ip netns add "$n" || return 1
     echo "$n"
 }
+
+# txp_veth_pair NS_A NS_B ADDR_A/LEN ADDR_B/LEN: a veth pair, v0 in NS_A and v1 in NS_B, with
+# IPv6 off in both (no router solicitations or MLD reports in the captures), loopback up, the
+# addresses set and both ends up. Returns non-zero when veth or the addresses cannot be set.
+txp_veth_pair() {
+    ip link add v0 netns "$1" type veth peer name v1 netns "$2" || return 1
+    for n in "$1" "$2"; do
+        ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null || true
+        ip netns exec "$n" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 2>/dev/null || true
+        ip -n "$n" link set lo up
+    done
+    ip -n "$1" addr add "$3" dev v0 && ip -n "$2" addr add "$4" dev v1 &&
+        ip -n "$1" link set v0 up && ip -n "$2" link set v1 up
+}

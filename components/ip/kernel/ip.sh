@@ -40,18 +40,8 @@ ok() {
 
 A=$(txp_netns_new ipa) || txp_kernel_skip "cannot create a namespace"
 B=$(txp_netns_new ipb) || txp_kernel_skip "cannot create a namespace"
-ip link add v0 netns "$A" type veth peer name v1 netns "$B" || txp_kernel_skip "veth not available"
-for n in "$A" "$B"; do
-    ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null || true
-    ip netns exec "$n" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 2>/dev/null || true
-done
-ip -n "$A" addr add 10.9.0.1/24 dev v0
-ip -n "$B" addr add 10.9.0.2/24 dev v1
+txp_veth_pair "$A" "$B" 10.9.0.1/24 10.9.0.2/24 || txp_kernel_skip "veth not available"
 ip -n "$B" link set v1 mtu 9000
-ip -n "$A" link set lo up
-ip -n "$B" link set lo up
-ip -n "$A" link set v0 up
-ip -n "$B" link set v1 up
 ip -n "$A" route add 224.0.0.0/4 dev v0
 ip -n "$A" route add 10.77.0.0/16 via 10.9.0.2
 mac=$(ip -n "$B" -o link show v1 | sed 's/.*link\/ether \([0-9a-f:]*\).*/\1/')

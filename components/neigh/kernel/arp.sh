@@ -28,17 +28,7 @@ txp_kernel_require ip tcpdump python3
 work=$(mktemp -d /tmp/txp-neigh-kernel-XXXXXX)
 A=$(txp_netns_new na) || txp_kernel_skip "cannot create a namespace"
 B=$(txp_netns_new nb) || txp_kernel_skip "cannot create a namespace"
-ip link add v0 netns "$A" type veth peer name v1 netns "$B" || txp_kernel_skip "veth not available"
-for n in "$A" "$B"; do
-    ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null || true
-    ip netns exec "$n" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 2>/dev/null || true
-done
-ip -n "$A" link set lo up
-ip -n "$B" link set lo up
-ip -n "$A" addr add 10.9.0.1/24 dev v0
-ip -n "$B" addr add 10.9.0.2/24 dev v1
-ip -n "$A" link set v0 up
-ip -n "$B" link set v1 up
+txp_veth_pair "$A" "$B" 10.9.0.1/24 10.9.0.2/24 || txp_kernel_skip "veth not available"
 sleep 0.5
 "$txpath" snapshot "$work/host" --netns "$A" >/dev/null || { echo "FAIL: snapshot"; exit 1; }
 rm -f "$work/host/ip-neigh" # the replay starts from an empty table, as the kernel did

@@ -44,15 +44,7 @@ ok() {
 
 A=$(txp_netns_new qa) || txp_kernel_skip "cannot create a namespace"
 B=$(txp_netns_new qb) || txp_kernel_skip "cannot create a namespace"
-ip link add v0 netns "$A" type veth peer name v1 netns "$B" || txp_kernel_skip "veth not available"
-for n in "$A" "$B"; do
-    ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null || true
-    ip netns exec "$n" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 2>/dev/null || true
-done
-ip -n "$A" addr add 10.9.0.1/24 dev v0
-ip -n "$B" addr add 10.9.0.2/24 dev v1
-ip -n "$A" link set v0 up
-ip -n "$B" link set v1 up
+txp_veth_pair "$A" "$B" 10.9.0.1/24 10.9.0.2/24 || txp_kernel_skip "veth not available"
 mac=$(ip -n "$B" -o link show v1 | sed 's/.*link\/ether \([0-9a-f:]*\).*/\1/')
 ip -n "$A" neigh replace 10.9.0.2 lladdr "$mac" dev v0 nud permanent
 txqs=$(ip -d -n "$A" link show v0 | sed -n 's/.*numtxqueues \([0-9]*\).*/\1/p')

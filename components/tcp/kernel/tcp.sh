@@ -36,22 +36,12 @@ fail=0
 for mtu in 1500 9000; do
     A=$(txp_netns_new ta) || txp_kernel_skip "cannot create a namespace"
     B=$(txp_netns_new tb) || txp_kernel_skip "cannot create a namespace"
-    ip link add v0 netns "$A" type veth peer name v1 netns "$B" ||
-        txp_kernel_skip "veth not available"
-    for n in "$A" "$B"; do
-        ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null || true
-        ip netns exec "$n" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 2>/dev/null || true
-        ip -n "$n" link set lo up
-    done
+    txp_veth_pair "$A" "$B" 10.9.3.1/24 10.9.3.2/24 || txp_kernel_skip "veth not available"
     ip netns exec "$A" sysctl -qw net.ipv4.tcp_congestion_control=reno ||
         txp_kernel_skip "cannot select reno in the namespace"
     ip netns exec "$A" sysctl -qw net.ipv4.tcp_autocorking=0 || true
-    ip -n "$A" addr add 10.9.3.1/24 dev v0
-    ip -n "$B" addr add 10.9.3.2/24 dev v1
     ip -n "$A" link set v0 mtu "$mtu"
     ip -n "$B" link set v1 mtu "$mtu"
-    ip -n "$A" link set v0 up
-    ip -n "$B" link set v1 up
     ip netns exec "$A" /usr/bin/python3 - <<'EOF' || txp_kernel_skip "cannot turn offloads off on veth (SIOCETHTOOL)"
 import ctypes, fcntl, socket, struct
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
