@@ -44,25 +44,11 @@ def seeds():
 
 
 def main():
-    check = "--check" in sys.argv[1:]
-    d = os.path.join(ROOT, "corpus", "neigh_timeline")
-    os.makedirs(d, exist_ok=True)
-    bad = 0
-    for name, body in seeds().items():
-        path = os.path.join(d, name)
-        if check:
-            try:
-                with open(path, "rb") as f:
-                    same = f.read() == body
-            except OSError:
-                same = False
-            if not same:
-                print("seeds.py: %s differs from its generator" % path)
-                bad = 1
-        else:
-            with open(path, "wb") as f:
-                f.write(body)
-    return bad
+    sys.dont_write_bytecode = True  # no __pycache__ inside corpus/
+    sys.path.insert(0, os.path.join(ROOT, "corpus"))
+    import seedlib
+
+    return seedlib.sync({"neigh_timeline": seeds()}, "--check" in sys.argv[1:])
 
 
 if __name__ == "__main__":

@@ -75,26 +75,11 @@ def parse_seeds():
 
 
 def main():
-    check = "--check" in sys.argv[1:]
-    bad = 0
-    for target, files in (("qdisc_ops", ops_seeds()), ("tc_parse", parse_seeds())):
-        d = os.path.join(ROOT, "corpus", target)
-        os.makedirs(d, exist_ok=True)
-        for name, body in files.items():
-            path = os.path.join(d, name)
-            if check:
-                try:
-                    with open(path, "rb") as f:
-                        same = f.read() == body
-                except OSError:
-                    same = False
-                if not same:
-                    print("seeds.py: %s differs from its generator" % path)
-                    bad = 1
-            else:
-                with open(path, "wb") as f:
-                    f.write(body)
-    return bad
+    sys.dont_write_bytecode = True  # no __pycache__ inside corpus/
+    sys.path.insert(0, os.path.join(ROOT, "corpus"))
+    import seedlib
+
+    return seedlib.sync({"qdisc_ops": ops_seeds(), "tc_parse": parse_seeds()}, "--check" in sys.argv[1:])
 
 
 if __name__ == "__main__":

@@ -77,21 +77,11 @@ def options_seeds():
 
 
 def main():
-    check = "--check" in sys.argv[1:]
-    bad = 0
-    for target, seeds in (("tcp_stream", stream_seeds()), ("tcp_options", options_seeds())):
-        d = os.path.join(ROOT, "corpus", target)
-        os.makedirs(d, exist_ok=True)
-        for name, body in sorted(seeds.items()):
-            path = os.path.join(d, name)
-            if check:
-                if not os.path.exists(path) or open(path, "rb").read() != body:
-                    print("seeds: %s differs" % path)
-                    bad = 1
-            else:
-                with open(path, "wb") as f:
-                    f.write(body)
-    return bad
+    sys.dont_write_bytecode = True  # no __pycache__ inside corpus/
+    sys.path.insert(0, os.path.join(ROOT, "corpus"))
+    import seedlib
+
+    return seedlib.sync({"tcp_stream": stream_seeds(), "tcp_options": options_seeds()}, "--check" in sys.argv[1:])
 
 
 if __name__ == "__main__":
