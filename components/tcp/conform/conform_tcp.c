@@ -122,7 +122,7 @@ tc_event(struct txp_tcp_sock *sk, const json_t *e, const char *path, uint64_t t,
         rc = txp_tcp_connect(sk, t);
     } else if ((v = json_object_get(e, "send")) != NULL) {
         int64_t n;
-        bool more;
+        bool more = false;
         if ((rc = txp_h_json_int(v, path, "len", 0, TC_MAXW, 1, 0, &n, d)) < 0)
             return rc;
         if ((rc = tc_bool(v, "more", false, &more, d)) < 0)
