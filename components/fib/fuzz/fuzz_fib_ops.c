@@ -4,7 +4,9 @@
  * with a naive reference: a flat list of routes scanned for the longest matching prefix, with
  * Linux's tie-breaks (local before main in the merged trie, TOS descending, metric ascending,
  * insertion order) and the route-type errors, under either the merged local/main fast path or
- * a small rule list (fwmark 1 -> table 100, then main, then default).
+ * a small rule list (fwmark 1 -> table 100, then main, then default). Unicast routes may be
+ * multipath (two or three weighted nexthops over two devices): the answer must be one of the
+ * route's nexthops, the same for a repeated flow.
  *
  * Input: byte 0 bit 0 selects rules; then 8-byte records:
  *   op(1) a(4) b(1) c(1) d(1)   op % 4: 0,1 add, 2 delete, 3 lookup
@@ -158,6 +160,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FZ_CHECK(txp_fib_dev_add(fib, "lo", 1, 65536, true, true) == TXP_OK);
     FZ_CHECK(txp_fib_dev_add(fib, "d0", 2, 1500, true, false) == TXP_OK);
     FZ_CHECK(txp_fib_addr_add(fib, 2, 0x0A000001u, 8, 0, false) == TXP_OK);
+    FZ_CHECK(txp_fib_dev_add(fib, "d1", 3, 1500, true, false) == TXP_OK);
+    FZ_CHECK(txp_fib_addr_add(fib, 3, 0xC0A80001u, 16, 0, false) == TXP_OK);
+    FZ_CHECK(txp_fib_set_multipath_hash(fib, (data[0] >> 1) & 1u, data[0]) == TXP_OK);
     bool rules = data[0] & 1u;
     if (rules) {
         struct txp_fib_rule r;
@@ -188,6 +193,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         r.ifindex = (r.type == TXP_FIB_UNICAST || r.type == TXP_FIB_LOCAL) ? 2 : 0;
         r.gw = (p[7] & 4u) && r.type == TXP_FIB_UNICAST ? 0x0A0000FEu : 0;
         r.scope = r.gw ? TXP_FIB_SCOPE_UNIVERSE : TXP_FIB_SCOPE_LINK;
+        if (r.type == TXP_FIB_UNICAST && (p[7] & 8u)) {
+            /* multipath: two or three weighted nexthops over d0 and d1 */
+            r.nnh = (uint8_t)(2 + (p[5] >> 7));
+            r.nh[0] = (struct txp_fib_nh){0x0A0000FEu, 2, (uint16_t)(1 + ((p[7] >> 4) & 3u)), 0};
+            r.nh[1] = (struct txp_fib_nh){0xC0A800FEu, 3, (uint16_t)(1 + (p[7] >> 6)), 0};
+            r.nh[2] = (struct txp_fib_nh){0, 3, 1, 0};
+            r.gw = 0;
+            r.ifindex = 0;
+            r.scope = TXP_FIB_SCOPE_UNIVERSE;
+        }
         switch (p[0] & 3u) {
         case 0:
         case 1: {
@@ -239,8 +254,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 uint32_t want_tab = !rules && hit->table == 255 ? 254 : hit->table;
                 FZ_CHECK(res.table == want_tab && res.prefix == hit->dst && res.plen == hit->plen &&
                          res.tos == hit->tos);
-                if (hit->type != TXP_FIB_LOCAL)
+                if (hit->nnh >= 2) {
+                    /* one of the route's nexthops, and the same one for the same flow */
+                    FZ_CHECK(res.nh_sel < hit->nnh && res.gw == hit->nh[res.nh_sel].gw &&
+                             res.oif == hit->nh[res.nh_sel].ifindex);
+                    struct txp_fib_result again;
+                    FZ_CHECK(txp_fib_lookup(fib, &fl, &again) == TXP_OK &&
+                             again.nh_sel == res.nh_sel);
+                } else if (hit->type != TXP_FIB_LOCAL) {
                     FZ_CHECK(res.gw == hit->gw && res.oif == hit->ifindex);
+                }
             }
             break;
         }
