@@ -36,7 +36,23 @@ txp_netns_cleanup() {
         ip netns del "$n" 2>/dev/null || true
     done
 }
-trap txp_netns_cleanup EXIT
+
+# Work folders made by txp_workdir are removed on exit when the test passed or was skipped,
+# and kept (and named) when it failed, for whoever debugs it.
+txp_exit_cleanup() {
+    rc=$?
+    txp_netns_cleanup
+    for w in /tmp/txp-*-kernel-$$-*; do
+        [ -d "$w" ] || continue
+        if [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ]; then rm -rf "$w"; else echo "(work folder kept: $w)"; fi
+    done
+}
+trap txp_exit_cleanup EXIT
+
+# txp_workdir TAG: a fresh work folder /tmp/txp-TAG-kernel-PID-XXXXXX (see txp_exit_cleanup).
+txp_workdir() {
+    mktemp -d "/tmp/txp-$1-kernel-$$-XXXXXX"
+}
 
 # txp_netns_new TAG: create a uniquely named namespace (removed when the script exits) and
 # print its name.

@@ -23,7 +23,7 @@ lookups=${3:-400}
 . "$(dirname "$0")/../../../harness/kernel/lib.sh"
 txp_kernel_require ip awk
 
-work=$(mktemp -d /tmp/txp-fib-kernel-XXXXXX)
+work=$(txp_workdir fib)
 fails=0
 total=0
 
@@ -178,4 +178,3 @@ if [ "$fails" -ne 0 ]; then
     exit 1
 fi
 echo "fib.kernel.route-get: $total lookups and $seeds route dumps over $seeds seeds: txpath and the kernel agree on every one"
-rm -rf "$work"

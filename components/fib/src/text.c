@@ -488,6 +488,11 @@ fib_route_line(struct fib_line *l, void *ctx, const char *file, struct txp_diag 
         return fib_bad(d, l, i, "a prefix");
     if (strchr(l->tok[i], ':') != NULL)
         return TXP_OK; /* IPv6 */
+    /* IPv6 routes whose prefix has no colon ("default via fd00::1 ... pref medium") */
+    for (int k = i + 1; k < l->n; k++)
+        if (strcmp(l->tok[k], "pref") == 0 ||
+            (strcmp(l->tok[k - 1], "via") == 0 && strchr(l->tok[k], ':') != NULL))
+            return TXP_OK;
     if (fib_prefix(l->tok[i], true, &r.dst, &r.plen) != 0)
         return fib_bad(d, l, i, "a prefix (a.b.c.d[/len] or default)");
     if ((r.dst & ~(r.plen ? ~0u << (32 - r.plen) : 0u)) != 0)

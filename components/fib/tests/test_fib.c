@@ -46,7 +46,8 @@ static const char routes[] =
     "broadcast 127.255.255.255 dev lo table local proto kernel scope link src 127.0.0.1 \n"
     "local 192.168.5.2 dev d1 table local proto kernel scope host src 192.168.5.2 \n"
     "broadcast 192.168.255.255 dev d1 table local proto kernel scope link src 192.168.5.2 \n"
-    "local ::1 dev lo table local proto kernel metric 0 pref medium\n";
+    "local ::1 dev lo table local proto kernel metric 0 pref medium\n"
+    "default via fd00::1 dev d0 metric 1024 pref medium\n";
 static const char rules[] = "0:\tfrom all lookup local\n"
                             "32765:\tfrom all fwmark 0x5 lookup 100\n"
                             "32766:\tfrom all lookup main\n"

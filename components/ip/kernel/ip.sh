@@ -27,7 +27,7 @@ txp_kernel_require ip tcpdump
     txp_kernel_skip "Debian's python3-scapy is needed to turn the capture into cases"
 py="/usr/bin/python3 $here/ipk.py"
 
-work=$(mktemp -d /tmp/txp-ip-kernel-XXXXXX)
+work=$(txp_workdir ip)
 fails=0
 checks=0
 fail() {
@@ -188,5 +188,4 @@ if [ $fails -ne 0 ]; then
     echo "work files kept in $work"
     exit 1
 fi
-rm -rf "$work"
 exit 0

@@ -321,10 +321,16 @@ txp_neigh__cli(int argc, char **argv)
         }
         memcpy(name, sys[k], (size_t)(eq - sys[k]));
         name[eq - sys[k]] = '\0';
+        char *vend;
+        errno = 0;
+        long long val = strtoll(eq + 1, &vend, 10);
+        if (!eq[1] || *vend || errno) {
+            fprintf(stderr, "txpath neigh: --sysctl %s: \"%s\" is not an integer\n", name, eq + 1);
+            goto done;
+        }
         int okany = 0;
         for (uint32_t d = 0; d < ndev; d++)
-            okany |= txp_neigh_set_param(n, devs[d].ifindex, name, strtoll(eq + 1, NULL, 10), 0) ==
-                     TXP_OK;
+            okany |= txp_neigh_set_param(n, devs[d].ifindex, name, val, 0) == TXP_OK;
         if (!okany) {
             fprintf(stderr, "txpath neigh: --sysctl %s: unknown parameter or bad value\n", name);
             goto done;

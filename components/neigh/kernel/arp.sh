@@ -25,7 +25,7 @@ txp_kernel_require ip tcpdump python3
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import scapy' 2>/dev/null ||
     txp_kernel_skip "Debian's python3-scapy is needed to read the capture"
 
-work=$(mktemp -d /tmp/txp-neigh-kernel-XXXXXX)
+work=$(txp_workdir neigh)
 A=$(txp_netns_new na) || txp_kernel_skip "cannot create a namespace"
 B=$(txp_netns_new nb) || txp_kernel_skip "cannot create a namespace"
 txp_veth_pair "$A" "$B" 10.9.0.1/24 10.9.0.2/24 || txp_kernel_skip "veth not available"
@@ -149,5 +149,4 @@ print("neigh kernel checks: %s" % ("ok" if not fails else "%d failure(s)" % len(
 sys.exit(1 if fails else 0)
 EOF
 rc=$?
-[ $rc -eq 0 ] && rm -rf "$work" || echo "(work folder kept: $work)"
 exit $rc

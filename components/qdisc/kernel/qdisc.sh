@@ -31,7 +31,7 @@ txp_kernel_require ip tc tcpdump python3
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import scapy' 2>/dev/null ||
     txp_kernel_skip "Debian's python3-scapy is needed to turn the capture into a case"
 
-work=$(mktemp -d /tmp/txp-qdisc-kernel-XXXXXX)
+work=$(txp_workdir qdisc)
 fails=0
 checks=0
 fail() {
@@ -267,6 +267,5 @@ for d in /usr/lib/x86_64-linux-gnu/tc /usr/lib/tc /usr/lib64/tc; do
     break
 done
 
-rm -rf "$work"
 echo "qdisc kernel checks: $checks passed, $fails failed (prio: $have_prio, netem: $have_netem)"
 [ "$fails" -eq 0 ]

@@ -30,8 +30,7 @@ txp_kernel_require ip tcpdump python3
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import scapy' 2>/dev/null ||
     txp_kernel_skip "Debian's python3-scapy is needed to read the capture"
 
-work=$(mktemp -d /tmp/txp-tcp-kernel-XXXXXX)
-trap 'rm -rf "$work"; txp_netns_cleanup' EXIT
+work=$(txp_workdir tcp)
 fail=0
 for mtu in 1500 9000; do
     A=$(txp_netns_new ta) || txp_kernel_skip "cannot create a namespace"
