@@ -40,6 +40,7 @@
 #include <string.h>
 
 #include "txpath/be.h"
+#include "txpath/csum.h"
 
 #define NAGLE_OFF 1u
 #define NAGLE_CORK 2u
@@ -492,15 +493,31 @@ select_window(const struct txp_tcp_sock *sk, bool syn)
     return (uint16_t)min_u32(w, 65535);
 }
 
-static void
-ring_copy_out(const struct txp_tcp_sock *sk, uint32_t seq, uint8_t *dst, uint32_t n)
+/*
+ * Copy [seq, seq+n) out of the send ring into @p dst and add it to the partial sum @p sum in
+ * the same pass (the checksum copy: each payload byte is read once). The ring may wrap; a
+ * second piece that starts at an odd offset is summed on its own and byte-swapped (RFC 1071:
+ * the sum of byte-swapped words is the byte-swapped sum).
+ */
+static uint32_t
+ring_copy_out_csum(const struct txp_tcp_sock *sk, uint32_t seq, uint8_t *dst, uint32_t n,
+                   uint32_t sum)
 {
     uint32_t pos = (seq - sk->data_base) % sk->ring_cap;
     uint32_t first = min_u32(n, sk->ring_cap - pos);
 
-    memcpy(dst, sk->ring + pos, first);
-    if (first < n)
-        memcpy(dst + first, sk->ring, n - first);
+    sum = txp_csum_partial_copy(dst, sk->ring + pos, first, sum);
+    if (first < n) {
+        if ((first & 1u) == 0) {
+            sum = txp_csum_partial_copy(dst + first, sk->ring, n - first, sum);
+        } else {
+            uint32_t s2 =
+                0xFFFFu ^ txp_csum_fold(txp_csum_partial_copy(dst + first, sk->ring, n - first, 0));
+            uint64_t acc = (uint64_t)sum + (((s2 & 0xFFu) << 8) | (s2 >> 8));
+            sum = (uint32_t)((acc & 0xFFFFFFFFu) + (acc >> 32));
+        }
+    }
+    return sum;
 }
 
 /*
@@ -518,7 +535,7 @@ transmit(struct txp_tcp_sock *sk, uint32_t seq, uint8_t flags, uint32_t dlen, ui
     uint8_t *d;
     bool syn = (flags & TXP_TCP_SYN) != 0;
     int olen;
-    uint32_t hl, total;
+    uint32_t hl, total, sum;
 
     memset(&o, 0, sizeof(o));
     o.syn = syn;
@@ -573,11 +590,14 @@ transmit(struct txp_tcp_sock *sk, uint32_t seq, uint8_t flags, uint32_t dlen, ui
         txp_pkt_free(p);
         return TXP_EINVAL;
     }
+    /* Pseudo-header, then the TCP header (its length is a multiple of 4), then the payload
+     * summed while it is copied out of the send ring. */
+    sum =
+        txp_csum_pseudo_ipv4(sk->cfg.saddr, sk->cfg.daddr, TXP_IPPROTO_TCP, (uint16_t)(hl + dlen));
+    sum = txp_csum_partial(d + IPV4_HLEN, hl, sum);
     if (dlen > 0)
-        ring_copy_out(sk, seq, d + IPV4_HLEN + hl, dlen);
-    txp_store_be16(
-        d + IPV4_HLEN + TXP_TCP_OFF_CSUM,
-        txp_ipv4_l4_csum(sk->cfg.saddr, sk->cfg.daddr, TXP_IPPROTO_TCP, d + IPV4_HLEN, hl + dlen));
+        sum = ring_copy_out_csum(sk, seq, d + IPV4_HLEN + hl, dlen, sum);
+    txp_store_be16(d + IPV4_HLEN + TXP_TCP_OFF_CSUM, txp_csum_fold(sum));
     sk->ip_id = (uint16_t)(sk->ip_id + pcount);
     p->meta.l3_off = 0;
     p->meta.l4_off = (uint16_t)IPV4_HLEN;

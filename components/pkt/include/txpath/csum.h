@@ -24,6 +24,15 @@ extern "C" {
 uint32_t txp_csum_partial(const void *data, size_t len, uint32_t sum);
 
 /**
+ * Copy @p len bytes from @p src to @p dst and add them to the partial sum @p sum in the same
+ * pass (the "checksum copy": each byte is read once). Same result as memcpy() followed by
+ * txp_csum_partial() over @p dst. The buffers must not overlap.
+ * @return the new partial sum. Ownership: borrows both. Thread-safety: safe.
+ * Complexity: O(len).
+ */
+uint32_t txp_csum_partial_copy(void *dst, const void *src, size_t len, uint32_t sum);
+
+/**
  * Fold a partial sum to 16 bits and complement it.
  * @return the checksum to store. Complexity: O(1).
  */
