@@ -9,8 +9,12 @@
  * `ip route get` prints, without " uid N" and the cache line; on failure the same message as
  * iproute2 ("RTNETLINK answers: Network is unreachable") on stderr, exit 2.
  * Several ADDRESS [selectors...] groups may be separated by "--" to answer many lookups
- * from one load.
+ * from one load (fib_select_default remembers its choice between them, as the kernel does).
+ * When DIR has ip-neigh (`ip neigh show [nud all]`), the IPv4 entries' states are what
+ * fib_select_default consults among several equal default routes.
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -99,6 +103,132 @@ route_load(struct txp_fib *fib, const char *dir, const char *name, route_loader 
         return -1;
     }
     return 0;
+}
+
+/* Neighbour states from ip-neigh, for fib_select_default. */
+struct route_neigh {
+    uint32_t ifindex, ip;
+    int state;
+};
+
+struct route_neighs {
+    struct route_neigh *e;
+    size_t n, cap;
+};
+
+static int
+route_neigh_state(void *ctx, uint32_t ifindex, uint32_t gw)
+{
+    const struct route_neighs *t = ctx;
+    for (size_t k = 0; k < t->n; k++)
+        if (t->e[k].ifindex == ifindex && t->e[k].ip == gw)
+            return t->e[k].state;
+    return -1;
+}
+
+/* NUD state words as `ip neigh` prints them. */
+static int
+route_nud(const char *w)
+{
+    static const struct {
+        const char *name;
+        int val;
+    } nud[] = {{"INCOMPLETE", 0x01}, {"REACHABLE", 0x02}, {"STALE", 0x04},
+               {"DELAY", 0x08},      {"PROBE", 0x10},     {"FAILED", 0x20},
+               {"NOARP", 0x40},      {"PERMANENT", 0x80}, {"NONE", 0x00}};
+    for (size_t k = 0; k < sizeof nud / sizeof nud[0]; k++)
+        if (strcmp(w, nud[k].name) == 0)
+            return nud[k].val;
+    return -1;
+}
+
+/*
+ * Parse ip-neigh: "ADDR dev DEV [lladdr MAC] [router] [proxy] [STATE]" per line; IPv6 lines are
+ * skipped; a line without a state word is NUD_NONE (as `ip neigh show nud all` prints it).
+ */
+static int
+route_load_neigh(const struct txp_fib *fib, const char *dir, struct route_neighs *t)
+{
+    char *text;
+    size_t len;
+    char path[4096];
+    (void)snprintf(path, sizeof path, "%s/ip-neigh", dir);
+    if (route_read(dir, "ip-neigh", &text, &len) != 0) {
+        fprintf(stderr, "txpath route: %s: cannot read: %s\n", path, strerror(errno));
+        return -1;
+    }
+    if (text == NULL)
+        return 0;
+    uint32_t lineno = 0;
+    int rc = 0;
+    for (char *p = text; rc == 0 && p < text + len;) {
+        char *e = memchr(p, '\n', (size_t)(text + len - p));
+        size_t l = e != NULL ? (size_t)(e - p) : (size_t)(text + len - p);
+        char line[512], *tok[16], *save = NULL;
+        int nt = 0;
+        lineno++;
+        if (l >= sizeof line) {
+            fprintf(stderr, "txpath route: %s:%u: line longer than %zu bytes\n", path, lineno,
+                    sizeof line - 1);
+            rc = -1;
+            break;
+        }
+        memcpy(line, p, l);
+        line[l] = '\0';
+        p += l + 1;
+        for (char *w = strtok_r(line, " \t\r", &save); w != NULL && nt < 16;
+             w = strtok_r(NULL, " \t\r", &save))
+            tok[nt++] = w;
+        if (nt == 0 || strchr(tok[0], ':') != NULL)
+            continue; /* blank or IPv6 */
+        struct route_neigh ent = {0, 0, 0};
+        if (txp_ipv4_addr_parse(tok[0], &ent.ip) != TXP_OK || nt < 3 ||
+            strcmp(tok[1], "dev") != 0) {
+            fprintf(stderr,
+                    "txpath route: %s:%u:1: expected \"ADDRESS dev DEVICE [lladdr MAC] STATE\"\n",
+                    path, lineno);
+            rc = -1;
+            break;
+        }
+        ent.ifindex = txp_fib_dev_index(fib, tok[2]);
+        if (ent.ifindex == 0) {
+            fprintf(stderr, "txpath route: %s:%u: unknown device \"%s\" (not in ip-link)\n", path,
+                    lineno, tok[2]);
+            rc = -1;
+            break;
+        }
+        for (int k = 3; k < nt; k++) {
+            if (strcmp(tok[k], "lladdr") == 0) {
+                k++;
+                continue;
+            }
+            int st = route_nud(tok[k]);
+            if (st >= 0)
+                ent.state = st;
+            else if (strcmp(tok[k], "router") != 0 && strcmp(tok[k], "proxy") != 0 &&
+                     strcmp(tok[k], "extern_learn") != 0 && strcmp(tok[k], "offload") != 0) {
+                fprintf(stderr, "txpath route: %s:%u: unknown word \"%s\" (expected a NUD state)\n",
+                        path, lineno, tok[k]);
+                rc = -1;
+                break;
+            }
+        }
+        if (rc != 0)
+            break;
+        if (t->n == t->cap) {
+            size_t nc = t->cap ? t->cap * 2 : 16;
+            struct route_neigh *ne = realloc(t->e, nc * sizeof(*ne));
+            if (ne == NULL) {
+                rc = -1;
+                break;
+            }
+            t->e = ne;
+            t->cap = nc;
+        }
+        t->e[t->n++] = ent;
+    }
+    free(text);
+    return rc;
 }
 
 static int
@@ -194,11 +324,14 @@ cmd_route(int argc, char **argv)
         return 2;
     }
     int status = 0, fatal = 0;
+    struct route_neighs neighs = {NULL, 0, 0};
     if (host != NULL && (route_load(fib, host, "ip-link", txp_fib_load_links) != 0 ||
                          route_load(fib, host, "ip-addr", txp_fib_load_addrs) != 0 ||
                          route_load(fib, host, "ip-route", txp_fib_load_routes) != 0 ||
-                         route_load(fib, host, "ip-rule", txp_fib_load_rules) != 0))
+                         route_load(fib, host, "ip-rule", txp_fib_load_rules) != 0 ||
+                         route_load_neigh(fib, host, &neighs) != 0))
         fatal = 1;
+    txp_fib_set_neigh_state(fib, route_neigh_state, &neighs);
     if (!fatal && show) {
         uint32_t table = 0;
         if (i + 1 < argc && strcmp(argv[i], "table") == 0) {
@@ -218,18 +351,21 @@ cmd_route(int argc, char **argv)
         }
         if (fatal || i != argc) {
             txp_fib_destroy(fib);
+            free(neighs.e);
             return route_usage();
         }
         size_t need = txp_fib_format_routes(fib, table, NULL, 0);
         char *text = malloc(need + 1);
         if (text == NULL) {
             txp_fib_destroy(fib);
+            free(neighs.e);
             return 2;
         }
         (void)txp_fib_format_routes(fib, table, text, need + 1);
         fputs(text, stdout);
         free(text);
         txp_fib_destroy(fib);
+        free(neighs.e);
         return 0;
     }
     while (!fatal && i < argc) {
@@ -254,6 +390,7 @@ cmd_route(int argc, char **argv)
         }
     }
     txp_fib_destroy(fib);
+    free(neighs.e);
     fflush(stdout);
     return fatal ? 2 : status;
 }

@@ -8,7 +8,8 @@
  * multipath (two or three weighted nexthops over two devices): the answer must be one of the
  * route's nexthops, the same for a repeated flow.
  *
- * Input: byte 0 bit 0 selects rules; then 8-byte records:
+ * Deletes match table, prefix, tos and metric, and the request's gateway and device when it
+ * gives them. Input: byte 0 bit 0 selects rules; then 8-byte records:
  *   op(1) a(4) b(1) c(1) d(1)   op % 4: 0,1 add, 2 delete, 3 lookup
  * Addresses are folded into 10.0.0.0/12 so prefixes collide often.
  * A disagreement traps.
@@ -229,8 +230,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             bool found = false;
             for (uint32_t i = 0; i < rf.n && !found; i++) {
                 struct txp_fib_route *x = &rf.routes[i].r;
+                /* a gateway or device in the request must match (the first nexthop of a
+                 * multipath route), as fib_table_delete's fib_nh_match */
+                uint32_t xgw = x->nnh >= 2 ? x->nh[0].gw : x->gw;
+                uint32_t xif = x->nnh >= 2 ? x->nh[0].ifindex : x->ifindex;
                 if (rf.routes[i].live && x->table == r.table && x->dst == r.dst &&
-                    x->plen == r.plen && x->tos == r.tos && x->metric == r.metric) {
+                    x->plen == r.plen && x->tos == r.tos && x->metric == r.metric &&
+                    (r.gw == 0 || xgw == r.gw) && (r.ifindex == 0 || xif == r.ifindex)) {
                     rf.routes[i].live = false;
                     found = true;
                 }

@@ -11,8 +11,9 @@
  * as one trie (fib_unmerge not yet called), local's aliases first at each prefix length,
  * exactly as the merged trie orders them by table id.
  *
- * Not modelled yet: multipath routes, fib_select_default's ARP-state preference among
- * several default routes (the first one is used), l3mdev/VRF, route_localnet.
+ * Multipath routes pick a nexthop by flow hash (fib_select_multipath); several equal default
+ * routes pick by neighbour state through the caller's callback (fib_select_default).
+ * Not modelled: l3mdev/VRF, route_localnet.
  *
  * Thread-safety: lookups are read-only; modifications need external exclusion.
  */
@@ -289,8 +290,36 @@ fib_alias_before(const struct txp_fib_route *a, const struct txp_fib_route *b)
     return a->metric < b->metric;
 }
 
+/* Same fib_info for fib_table_insert's "perfect match": type, scope, nexthops, source, MTU. */
+static bool
+fib_alias_same_info(const struct txp_fib_route *a, const struct txp_fib_route *b)
+{
+    if (a->type != b->type || a->scope != b->scope || a->gw != b->gw || a->ifindex != b->ifindex ||
+        a->prefsrc != b->prefsrc || a->mtu != b->mtu || a->nnh != b->nnh || a->proto != b->proto)
+        return false;
+    for (uint8_t i = 0; i < a->nnh && i < TXP_FIB_MAX_NH; i++)
+        if (a->nh[i].gw != b->nh[i].gw || a->nh[i].ifindex != b->nh[i].ifindex ||
+            a->nh[i].weight != b->nh[i].weight)
+            return false;
+    return true;
+}
+
+static int fib_route_insert(struct txp_fib *f, const struct txp_fib_route *rin, bool append);
+
 int
 txp_fib_route_add(struct txp_fib *f, const struct txp_fib_route *rin)
+{
+    return fib_route_insert(f, rin, false);
+}
+
+int
+txp_fib_route_append(struct txp_fib *f, const struct txp_fib_route *rin)
+{
+    return fib_route_insert(f, rin, true);
+}
+
+static int
+fib_route_insert(struct txp_fib *f, const struct txp_fib_route *rin, bool append)
 {
     struct txp_fib_route r = *rin;
 
@@ -354,9 +383,11 @@ txp_fib_route_add(struct txp_fib *f, const struct txp_fib_route *rin)
     }
     struct fib_node *n = *pp;
     for (uint32_t i = 0; i < n->nroutes; i++) {
-        if (n->routes[i].tos == r.tos && n->routes[i].metric == r.metric)
+        if (n->routes[i].tos == r.tos && n->routes[i].metric == r.metric &&
+            (!append || fib_alias_same_info(&n->routes[i], &r)))
             return TXP_EEXIST;
     }
+    r.fa_default = -1;
     int rc = fib_grow(f, (void **)&n->routes, &n->cap, n->nroutes + 1, sizeof(*n->routes));
     if (rc != TXP_OK)
         return rc;
@@ -383,7 +414,13 @@ txp_fib_route_del(struct txp_fib *f, const struct txp_fib_route *r)
     if (n == NULL)
         return TXP_ENOENT;
     for (uint32_t i = 0; i < n->nroutes; i++) {
-        if (n->routes[i].tos == r->tos && n->routes[i].metric == r->metric) {
+        const struct txp_fib_route *a = &n->routes[i];
+        /* fib_table_delete: tos and metric select; a given gateway or device must match too
+         * (fib_nh_match compares them with the first nexthop of a multipath route) */
+        uint32_t agw = a->nnh >= 2 ? a->nh[0].gw : a->gw;
+        uint32_t aif = a->nnh >= 2 ? a->nh[0].ifindex : a->ifindex;
+        if (a->tos == r->tos && a->metric == r->metric && (r->gw == 0 || agw == r->gw) &&
+            (r->ifindex == 0 || aif == r->ifindex)) {
             memmove(&n->routes[i], &n->routes[i + 1], (n->nroutes - i - 1) * sizeof(*r));
             n->nroutes--;
             t->count--;
@@ -621,6 +658,120 @@ fib_tables_lookup(const struct txp_fib *f, const struct fib_table *const *tabs, 
     return TXP_EAGAIN;
 }
 
+void
+txp_fib_set_neigh_state(struct txp_fib *f, txp_fib_neigh_state_fn fn, void *ctx)
+{
+    f->neigh_state = fn;
+    f->neigh_ctx = ctx;
+}
+
+#define NUD_INCOMPLETE 0x01
+#define NUD_REACHABLE 0x02
+#define NUD_VALID 0xDE /* PERMANENT | NOARP | REACHABLE | PROBE | STALE | DELAY */
+
+/* fib_detect_death: 0 when @p fi's gateway is good enough to use now; else 1, after noting
+ * it as the last resort when it is valid (or, before any, not INCOMPLETE and after @p dflt). */
+static int
+fib_detect_death(const struct txp_fib *f, const struct txp_fib_route *fi, int order,
+                 const struct txp_fib_route **last_resort, int *last_idx, int dflt)
+{
+    uint32_t gw = fi->nnh >= 2 ? fi->nh[0].gw : fi->gw;
+    uint32_t dev = fi->nnh >= 2 ? fi->nh[0].ifindex : fi->ifindex;
+    int state = f->neigh_state != NULL ? f->neigh_state(f->neigh_ctx, dev, gw) : -1;
+
+    if (state < 0)
+        return 0; /* no neighbour entry */
+    if (state == NUD_REACHABLE)
+        return 0;
+    if ((state & NUD_VALID) && order != dflt)
+        return 0;
+    if ((state & NUD_VALID) || (*last_idx < 0 && order > dflt && state != NUD_INCOMPLETE)) {
+        *last_resort = fi;
+        *last_idx = order;
+    }
+    return 1;
+}
+
+static bool
+fib_route_dead(const struct txp_fib *f, const struct txp_fib_route *r)
+{
+    if (r->nnh >= 2)
+        return fib_mp_first(f, r, 0) < 0;
+    if (r->ifindex == 0)
+        return false;
+    const struct fib_dev *d = fib_dev_by_index(f, r->ifindex);
+    return d == NULL || !d->up;
+}
+
+/*
+ * fib_select_default: @p hit is a /0 unicast route of a table holding more than one default
+ * route. Walk the table's default aliases of @p hit's TOS and metric that are unicast, of the
+ * same scope and with a link-scope gateway, and pick by neighbour state; the choice is
+ * remembered in the first alias (fa_default), which is why the walk writes to the table.
+ */
+static const struct txp_fib_route *
+fib_select_default(const struct txp_fib *f, const struct txp_fib_flow *fl,
+                   const struct txp_fib_route *hit)
+{
+    const struct fib_table *t = fib_table_get(f, hit->table);
+    const struct txp_fib_route *fi = NULL, *last_resort = NULL;
+    struct txp_fib_route *fa1 = NULL;
+    int order = -1, last_idx = -1;
+    uint32_t last_prio = hit->metric;
+    uint8_t last_tos = 0;
+
+    if (t == NULL || t->root == NULL)
+        return hit;
+    for (uint32_t k = 0; k < t->root->nroutes; k++) {
+        struct txp_fib_route *fa = &t->root->routes[k];
+        if (fa->tos != 0 && fa->tos != (fl->tos & 0x1Eu))
+            continue;
+        if (fa->metric > last_prio && fa->tos == last_tos) {
+            if (last_tos != 0)
+                continue;
+            break;
+        }
+        if (fib_route_dead(f, fa))
+            continue;
+        last_tos = fa->tos;
+        last_prio = fa->metric;
+        if (fa->scope != hit->scope || fa->type != TXP_FIB_UNICAST)
+            continue;
+        /* the first nexthop must be a gateway (its scope is link: it resolved on link) */
+        if ((fa->nnh >= 2 ? fa->nh[0].gw : fa->gw) == 0)
+            continue;
+        if (fi == NULL) {
+            if (fa != hit)
+                break;
+            fa1 = fa;
+        } else if (!fib_detect_death(f, fi, order, &last_resort, &last_idx, fa1->fa_default)) {
+            fa1->fa_default = order;
+            return fi;
+        }
+        fi = fa;
+        order++;
+    }
+    if (order <= 0 || fi == NULL) {
+        if (fa1 != NULL)
+            fa1->fa_default = -1;
+        return hit;
+    }
+    if (!fib_detect_death(f, fi, order, &last_resort, &last_idx, fa1->fa_default)) {
+        fa1->fa_default = order;
+        return fi;
+    }
+    fa1->fa_default = last_idx;
+    return last_idx >= 0 ? last_resort : hit;
+}
+
+/* tb_num_default: routes of /0 in @p hit's table. */
+static uint32_t
+fib_num_default(const struct txp_fib *f, uint32_t table)
+{
+    const struct fib_table *t = fib_table_get(f, table);
+    return t != NULL && t->root != NULL ? t->root->nroutes : 0;
+}
+
 /* fib_lookup: the merged fast path, or the rule walk. */
 static int
 fib_resolve(const struct txp_fib *f, const struct txp_fib_flow *fl,
@@ -756,6 +907,10 @@ txp_fib_lookup(const struct txp_fib *f, const struct txp_fib_flow *flow, struct 
         res->mtu = hit->mtu ? hit->mtu : (dev_out ? dev_out->mtu : 65536);
         return TXP_OK;
     }
+    /* fib_select_path: several equal default routes without an oif: fib_select_default */
+    if (fl.oif == 0 && hit->plen == 0 && hit->nnh < 2 && hit->type == TXP_FIB_UNICAST &&
+        fib_num_default(f, hit->table) > 1)
+        hit = fib_select_default(f, &fl, hit);
     uint32_t out_if = hit->ifindex, gw = hit->gw;
     if (hit->nnh >= 2) {
         /* fib_select_path: with an oif the lookup already picked its nexthop; else hash */

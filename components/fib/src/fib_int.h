@@ -49,8 +49,10 @@ struct txp_fib {
     uint32_t nrules, rulecap;
     bool custom_rules; /* a rule was added or deleted: local and main no longer merged */
     size_t nroutes;
-    int mp_policy;    /* fib_multipath_hash_policy 0 or 1 */
-    uint64_t mp_seed; /* the multipath hash key */
+    int mp_policy;                      /* fib_multipath_hash_policy 0 or 1 */
+    uint64_t mp_seed;                   /* the multipath hash key */
+    txp_fib_neigh_state_fn neigh_state; /* fib_select_default's neighbour states, or NULL */
+    void *neigh_ctx;
 };
 
 struct fib_dev *fib_dev_by_index(const struct txp_fib *f, uint32_t ifindex);

@@ -597,10 +597,11 @@ fib_route_commit(struct fib_routes *c, const struct txp_fib_route *rp, uint32_t 
                  const char *type, struct txp_diag *d)
 {
     struct txp_fib_route r = *rp;
-    int rc = txp_fib_route_add(c->fib, &r);
+    /* A snapshot may hold several routes of one prefix, tos and metric (`ip route append`). */
+    int rc = txp_fib_route_append(c->fib, &r);
     if (rc == TXP_EEXIST)
         return txp_diag_set(d, line, col,
-                            "route listed twice (same table, prefix, tos and metric)");
+                            "route listed twice (same table, prefix, tos, metric and nexthops)");
     if (rc == TXP_EINVAL)
         return txp_diag_set(d, line, col, "a %s route needs \"dev DEVICE\" (or nexthops)", type);
     if (rc != TXP_OK)

@@ -210,6 +210,90 @@ test_rule_actions(void)
     txp_fib_destroy(f);
 }
 
+/* Neighbour states for fib_select_default: gateways 10.0.0.254, .2, .3 on d0. */
+struct nstates {
+    int st[3];
+};
+
+static int
+nstate(void *ctx, uint32_t ifindex, uint32_t gw)
+{
+    const struct nstates *n = ctx;
+    (void)ifindex;
+    return gw == 0x0A0000FEu ? n->st[0] : gw == 0x0A000002u ? n->st[1] : n->st[2];
+}
+
+/* The gateways of @p n lookups of 198.51.100.1, as a string of 'A' (.254), 'B' (.2), 'C' (.3). */
+static void
+dflt_seq(struct txp_fib *f, int n, char *out)
+{
+    struct txp_fib_flow fl;
+    struct txp_fib_result r;
+    memset(&fl, 0, sizeof fl);
+    fl.dst = 0xC6336401u;
+    for (int i = 0; i < n; i++) {
+        CU_ASSERT_EQUAL_FATAL(txp_fib_lookup(f, &fl, &r), TXP_OK);
+        out[i] = r.gw == 0x0A0000FEu ? 'A' : r.gw == 0x0A000002u ? 'B' : 'C';
+    }
+    out[n] = '\0';
+}
+
+/* fib_select_default / fib_detect_death, traced by hand through the kernel's code for the
+ * states the kernel test cannot hold still (INCOMPLETE, DELAY); `ip route append` and delete
+ * by gateway. */
+static void
+test_select_default(void)
+{
+    struct txp_fib *f = load(NULL);
+    struct txp_diag d;
+    static const char more[] = "default via 10.0.0.2 dev d0 \ndefault via 10.0.0.3 dev d0 \n";
+    char seq[16];
+    CU_ASSERT_EQUAL_FATAL(txp_fib_load_routes(f, more, strlen(more), "ip-route", &d), TXP_OK);
+    /* the same nexthop twice is still a duplicate */
+    CU_ASSERT_EQUAL(txp_fib_load_routes(f, more, 30, "ip-route", &d), TXP_EBADMSG);
+    /* no neighbour entries: the first default route, always */
+    dflt_seq(f, 4, seq);
+    CU_ASSERT_STRING_EQUAL(seq, "AAAA");
+    /* .254 INCOMPLETE, .2 DELAY, .3 no entry: B (valid, not the last choice), then C (B was
+     * last: it becomes the last resort and C, without an entry, wins), and so on */
+    struct nstates ns = {{0x01, 0x08, -1}};
+    txp_fib_set_neigh_state(f, nstate, &ns);
+    dflt_seq(f, 5, seq);
+    CU_ASSERT_STRING_EQUAL(seq, "BCBCB");
+    /* all FAILED: each is the last resort in turn, then none is after the last choice */
+    txp_fib_set_neigh_state(f, NULL, NULL);
+    dflt_seq(f, 1, seq); /* resets the memory to "first" (-1 -> 0 after one lookup) */
+    struct nstates failed = {{0x20, 0x20, 0x20}};
+    txp_fib_set_neigh_state(f, nstate, &failed);
+    dflt_seq(f, 8, seq);
+    CU_ASSERT_STRING_EQUAL(seq, "BCAABCAA");
+    /* the walk stops at the first usable gateway in order: a valid one that was not the last
+     * choice beats a REACHABLE one further down (A FAILED, B STALE, C REACHABLE) */
+    struct nstates reach = {{0x20, 0x04, 0x02}};
+    txp_fib_set_neigh_state(f, nstate, &reach);
+    dflt_seq(f, 3, seq);
+    CU_ASSERT_STRING_EQUAL(seq, "BCB");
+    /* with an oif the choice is skipped (fib_select_path) */
+    struct txp_fib_flow fl;
+    struct txp_fib_result r;
+    memset(&fl, 0, sizeof fl);
+    fl.dst = 0xC6336401u;
+    fl.oif = txp_fib_dev_index(f, "d0");
+    CU_ASSERT_EQUAL(txp_fib_lookup(f, &fl, &r), TXP_OK);
+    CU_ASSERT_EQUAL(r.gw, 0x0A0000FEu);
+    /* delete by gateway removes that one only */
+    struct txp_fib_route del;
+    memset(&del, 0, sizeof del);
+    del.table = TXP_FIB_TABLE_MAIN;
+    del.gw = 0x0A000003u;
+    CU_ASSERT_EQUAL(txp_fib_route_del(f, &del), TXP_OK);
+    CU_ASSERT_EQUAL(txp_fib_route_del(f, &del), TXP_ENOENT);
+    /* B, the last choice and valid, is its own last resort while A has FAILED */
+    dflt_seq(f, 2, seq);
+    CU_ASSERT_STRING_EQUAL(seq, "BB");
+    txp_fib_destroy(f);
+}
+
 static void
 test_multipath(void)
 {
@@ -583,6 +667,7 @@ static const struct txp_h_test fib_tests[] = {TXP_H_TEST(test_kernel_answers),
                                               TXP_H_TEST(test_alloc_failures),
                                               TXP_H_TEST(test_show),
                                               TXP_H_TEST(test_multipath),
+                                              TXP_H_TEST(test_select_default),
                                               TXP_H_TEST(test_lpm),
                                               TXP_H_TEST_END};
 

@@ -81,6 +81,9 @@ struct txp_fib_route {
     uint32_t flags;         /**< TXP_FIB_RF_* */
     uint8_t nnh;            /**< multipath when >= 2: nh[] is used and gw/ifindex are 0 */
     struct txp_fib_nh nh[TXP_FIB_MAX_NH];
+    /** Table state, ignored on add: fib_select_default's memory of the default route it chose
+     *  last among equal ones (Linux's fa_default), -1 when none. Lookups update it. */
+    int32_t fa_default;
 };
 
 /** Rule actions (FR_ACT_*). */
@@ -178,6 +181,23 @@ const char *txp_fib_dev_name(const struct txp_fib *fib, uint32_t ifindex);
 int txp_fib_set_multipath_hash(struct txp_fib *fib, int policy, uint64_t seed);
 
 /**
+ * Neighbour state of gateway @p gw on device @p ifindex, for fib_select_default: one of the
+ * NUD_* values (include/uapi/linux/neighbour.h: INCOMPLETE 0x01, REACHABLE 0x02, STALE 0x04,
+ * DELAY 0x08, PROBE 0x10, FAILED 0x20, NOARP 0x40, PERMANENT 0x80, NONE 0), or -1 when the
+ * table has no entry.
+ */
+typedef int (*txp_fib_neigh_state_fn)(void *ctx, uint32_t ifindex, uint32_t gw);
+
+/**
+ * Where fib_select_default reads neighbour states. With several default routes of one table,
+ * TOS and metric, Linux prefers a gateway whose entry is REACHABLE, else the one it chose last
+ * if still valid, else a last resort, and remembers its choice (fib_detect_death). Without a
+ * callback every gateway counts as having no entry, so the first default route is used.
+ * @param fn NULL to remove. @param ctx passed to @p fn. Complexity: O(1).
+ */
+void txp_fib_set_neigh_state(struct txp_fib *fib, txp_fib_neigh_state_fn fn, void *ctx);
+
+/**
  * Add an IPv4 address to a device (kept in order; secondary ones after primaries, as Linux
  * lists them). Does not create routes: a snapshot carries them in `ip route show table all`.
  * @return TXP_OK, TXP_ENOENT (no device), TXP_EEXIST, TXP_EINVAL, TXP_ENOMEM.
@@ -191,7 +211,16 @@ int txp_fib_addr_add(struct txp_fib *fib, uint32_t ifindex, uint32_t addr, uint8
  * Complexity: O(32 + aliases at the prefix).
  */
 int txp_fib_route_add(struct txp_fib *fib, const struct txp_fib_route *r);
-/** Delete the route with the same table, prefix, tos and metric. @return TXP_OK or TXP_ENOENT. */
+/**
+ * Add a route after those of the same (table, prefix, tos, metric), like `ip route append`
+ * (NLM_F_APPEND): rejected with TXP_EEXIST only when one of them has the same type, scope,
+ * nexthops, source and MTU (fib_table_insert's perfect match). Returns as txp_fib_route_add.
+ */
+int txp_fib_route_append(struct txp_fib *fib, const struct txp_fib_route *r);
+/**
+ * Delete the first route with the same table, prefix, tos and metric (and gateway and device
+ * when @p r gives them, as fib_table_delete). @return TXP_OK or TXP_ENOENT.
+ */
 int txp_fib_route_del(struct txp_fib *fib, const struct txp_fib_route *r);
 
 /**
@@ -208,7 +237,9 @@ void txp_fib_rules_flush(struct txp_fib *fib);
  * The output route lookup (ip_route_output_key_hash_rcu for a locally generated packet).
  * @return TXP_OK with @p res filled, or TXP_ENETUNREACH, TXP_EHOSTUNREACH, TXP_EACCES,
  * TXP_EINVAL as Linux returns them.
- * Thread-safety: concurrent lookups are safe while nothing is modified.
+ * Thread-safety: concurrent lookups are safe while nothing is modified, except in a table with
+ * several equal default routes, where a lookup updates fib_select_default's memory
+ * (txp_fib_route.fa_default) as Linux does.
  * Complexity: O(rules x 32).
  */
 int txp_fib_lookup(const struct txp_fib *fib, const struct txp_fib_flow *flow,
