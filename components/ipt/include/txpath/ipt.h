@@ -494,7 +494,9 @@ enum txp_ipt_verdict_kind {
     TXP_IPT_V_DROP = 0,
 };
 
-/** What one hook (or one table) did to a packet. */
+/** What one hook (or one table) did to a packet. The flags (notrack, reroute, n_logged) cover
+ *  that one call; a caller running several hooks combines them. When no table ran, the verdict
+ *  is ACCEPT with chain and rule -1. */
 struct txp_ipt_verdict {
     uint8_t verdict;        /**< enum txp_ipt_verdict_kind */
     uint8_t rejected;       /**< dropped by REJECT; reject_with says how */
@@ -557,8 +559,12 @@ int txp_ipt_nat_apply(uint8_t *ip, size_t len, const struct txp_ipt_nat_binding 
  * tuple starts a flow in the ORIGINAL direction (NEW, nat_first = 1), later packets of the same
  * direction are NEW (no reply seen yet) and then ESTABLISHED once a packet of the reversed
  * tuple (REPLY) has been seen; ctmark and the NAT binding persist per flow. A raw NOTRACK makes
- * the packet UNTRACKED. Not modelled: TCP window tracking (INVALID), RELATED (expectations,
- * ICMP errors), timeouts.
+ * the packet UNTRACKED. Fragments get no flow (INVALID), as in a kernel that sees them before
+ * reassembly. ICMP flows are keyed by id, type and code (the id is `sport` on the source side of
+ * a binding and `dport` on the destination side). For a REPLY packet of a NATed flow, info->nat
+ * holds the inverted binding, which txp_ipt_do_hook applies at the usual places (de-NAT).
+ * Not modelled: TCP state tracking (a first packet with RST, FIN, SYN+ACK or no flags would be
+ * INVALID in the kernel; here it is NEW), RELATED (expectations, ICMP errors), timeouts.
  */
 struct txp_ipt_ct;
 
@@ -577,7 +583,10 @@ int txp_ipt_ct_lookup(struct txp_ipt_ct *ct, const uint8_t *ip, size_t len,
 /**
  * After the hooks: store info->ctmark and a new NAT binding in the flow, and confirm a flow
  * started by an accepted packet (a dropped first packet leaves no flow, as an unconfirmed
- * conntrack is destroyed). @return TXP_OK or TXP_EINVAL (bad handle).
+ * conntrack is destroyed). A caller running several hooks (OUTPUT then POSTROUTING) confirms
+ * once after the last, with the verdicts combined (notrack, drop). The handle UINT32_MAX (what
+ * lookup gives an INVALID packet or a full table) is accepted and does nothing.
+ * @return TXP_OK or TXP_EINVAL (bad handle).
  */
 int txp_ipt_ct_confirm(struct txp_ipt_ct *ct, uint32_t flow, const struct txp_ipt_pktinfo *info,
                        const struct txp_ipt_verdict *v);
