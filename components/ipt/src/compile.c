@@ -1094,48 +1094,16 @@ cwalk(struct txp_ipt_table *tab, const struct cl_chain *cls, int hook_chain, str
     }
 }
 
-static void
-verdict_reset(struct txp_ipt_verdict *v, enum txp_ipt_table_id t)
-{
-    memset(v, 0, sizeof *v);
-    v->verdict = TXP_IPT_V_ACCEPT;
-    v->table = t;
-    v->chain = -1;
-    v->rule = -1;
-}
-
-/* As eval.c's do_table, walking with the classifier. */
+/* The compiled path's walker for eval.c's table and hook runners. */
 static int
-cdo_table(struct txp_ipt_compiled *cc, enum txp_ipt_table_id t, enum txp_ipt_hook hook,
-          struct txp_ipt__ctx *c)
+compiled_walk(void *ctx, struct txp_ipt_table *tab, enum txp_ipt_table_id t, int hook_chain,
+              struct txp_ipt__ctx *c)
 {
-    struct txp_ipt_table *tab;
-    int hc;
-    uint32_t saddr = 0, daddr = 0, mark = 0;
-    uint8_t tos = 0;
-    bool mangle_out = t == TXP_IPT_MANGLE && hook == TXP_IPT_OUTPUT;
+    const struct txp_ipt_compiled *cc = ctx;
 
-    if ((unsigned)t >= TXP_IPT_TABLE_COUNT || (unsigned)hook >= TXP_IPT_HOOK_COUNT)
-        return TXP_EINVAL;
-    tab = &cc->rs->tables[t];
-    hc = txp_ipt__builtin_chain(tab, hook);
-    if (hc < 0 || tab->n_chains != cc->n_chains[t])
-        return TXP_EINVAL;
-    c->table = t;
-    c->hook = hook;
-    c->hotdrop = false;
-    c->v->table = t;
-    if (mangle_out) {
-        saddr = rd32(c->pkt.ip + 12);
-        daddr = rd32(c->pkt.ip + 16);
-        mark = c->info->mark;
-        tos = c->pkt.ip[1];
-    }
-    cwalk(tab, cc->chains[t], hc, c);
-    if (mangle_out && c->v->verdict != TXP_IPT_V_DROP &&
-        (saddr != rd32(c->pkt.ip + 12) || daddr != rd32(c->pkt.ip + 16) || mark != c->info->mark ||
-         tos != c->pkt.ip[1]))
-        c->v->reroute = 1;
+    if (tab->n_chains != cc->n_chains[t])
+        return TXP_EINVAL; /* the ruleset changed shape since txp_ipt_compile */
+    cwalk(tab, cc->chains[t], hook_chain, c);
     return TXP_OK;
 }
 
@@ -1145,32 +1113,11 @@ txp_ipt_compiled_do_table(struct txp_ipt_compiled *cc, enum txp_ipt_table_id t,
                           struct txp_ipt_pktinfo *info, const struct txp_ipt_env *env,
                           struct txp_ipt_verdict *v)
 {
-    struct txp_ipt__ctx c;
-    int err;
+    struct txp_ipt__walker w = {compiled_walk, cc};
 
-    if (cc == NULL || info == NULL || v == NULL)
+    if (cc == NULL)
         return TXP_EINVAL;
-    memset(&c, 0, sizeof c);
-    err = txp_ipt__pkt_init(&c.pkt, ip, len);
-    if (err != TXP_OK)
-        return err;
-    verdict_reset(v, t);
-    c.info = info;
-    c.env = env;
-    c.v = v;
-    return cdo_table(cc, t, hook, &c);
-}
-
-/* As eval.c's nat_apply_side. */
-static void
-nat_apply_side(struct txp_ipt__ctx *c, enum txp_ipt_hook hook)
-{
-    int dst_side = hook == TXP_IPT_OUTPUT || hook == TXP_IPT_PREROUTING;
-    uint32_t daddr = rd32(c->pkt.ip + 16);
-
-    (void)txp_ipt_nat_apply(c->pkt.ip, c->pkt.len, &c->info->nat, dst_side);
-    if (hook == TXP_IPT_OUTPUT && daddr != rd32(c->pkt.ip + 16))
-        c->v->reroute = 1;
+    return txp_ipt__run_table(cc->rs, &w, t, hook, ip, len, info, env, v);
 }
 
 int
@@ -1178,63 +1125,9 @@ txp_ipt_compiled_do_hook(struct txp_ipt_compiled *cc, enum txp_ipt_hook hook, ui
                          size_t len, struct txp_ipt_pktinfo *info, const struct txp_ipt_env *env,
                          struct txp_ipt_verdict *v)
 {
-    enum txp_ipt_table_id order[TXP_IPT_TABLE_COUNT];
-    struct txp_ipt__ctx c;
-    struct txp_ipt_verdict tv;
-    unsigned n, i;
-    int err;
-    uint8_t reroute = 0, notrack = 0;
-    uint32_t logged = 0;
+    struct txp_ipt__walker w = {compiled_walk, cc};
 
-    if (cc == NULL || info == NULL || v == NULL || (unsigned)hook >= TXP_IPT_HOOK_COUNT)
+    if (cc == NULL)
         return TXP_EINVAL;
-    memset(&c, 0, sizeof c);
-    err = txp_ipt__pkt_init(&c.pkt, ip, len);
-    if (err != TXP_OK)
-        return err;
-    c.info = info;
-    c.env = env;
-    n = txp_ipt__hook_tables(hook, order);
-    verdict_reset(v, n > 0 ? order[n - 1] : TXP_IPT_FILTER);
-    for (i = 0; i < n; i++) {
-        enum txp_ipt_table_id t = order[i];
-        struct txp_ipt_table *tab = &cc->rs->tables[t];
-
-        if (!tab->present || txp_ipt__builtin_chain(tab, hook) < 0)
-            continue;
-        if (t == TXP_IPT_NAT) {
-            if (!txp_ipt__has_ct(info) || notrack)
-                continue;
-            if (!info->nat_first) {
-                verdict_reset(&tv, t);
-                c.v = &tv;
-                nat_apply_side(&c, hook);
-                reroute |= tv.reroute;
-                continue;
-            }
-        }
-        verdict_reset(&tv, t);
-        c.v = &tv;
-        if (t == TXP_IPT_NAT && hook == TXP_IPT_OUTPUT) {
-            uint32_t daddr = rd32(ip + 16);
-
-            err = cdo_table(cc, t, hook, &c);
-            if (tv.verdict != TXP_IPT_V_DROP && daddr != rd32(ip + 16))
-                tv.reroute = 1;
-        } else {
-            err = cdo_table(cc, t, hook, &c);
-        }
-        if (err != TXP_OK)
-            return err;
-        reroute |= tv.reroute;
-        notrack |= tv.notrack;
-        logged += tv.n_logged;
-        *v = tv;
-        if (tv.verdict == TXP_IPT_V_DROP)
-            break;
-    }
-    v->reroute = reroute;
-    v->notrack = notrack;
-    v->n_logged = logged;
-    return TXP_OK;
+    return txp_ipt__run_hook(cc->rs, &w, hook, ip, len, info, env, v);
 }

@@ -37,7 +37,9 @@
  *
  * Entry points: txp_ipt_do_table, txp_ipt_do_hook; shared with the other files through
  * eval_int.h: txp_ipt__pkt_init/_at, txp_ipt__ip_match, txp_ipt__hook_tables,
- * txp_ipt__builtin_chain, txp_ipt__has_ct.
+ * txp_ipt__builtin_chain, txp_ipt__has_ct, and the table and hook runners txp_ipt__run_table /
+ * txp_ipt__run_hook, which take the walk as a txp_ipt__walker: this file's rule-by-rule walk
+ * (txp_ipt__walk_rules) or compile.c's classifier walk, so both paths share everything else.
  */
 #include <string.h>
 
@@ -189,9 +191,10 @@ count(struct txp_ipt_counters *cnt, const struct txp_ipt__pkt *p)
     cnt->bytes += p->tot_len;
 }
 
-/* The walk itself, on a prepared context. */
-static void
-walk(struct txp_ipt_table *tab, int hook_chain, struct txp_ipt__ctx *c)
+/* The walk itself, on a prepared context: the interpreter's walker. */
+int
+txp_ipt__walk_rules(void *ctx, struct txp_ipt_table *tab, enum txp_ipt_table_id tid, int hook_chain,
+                    struct txp_ipt__ctx *c)
 {
     struct {
         uint32_t chain, rule;
@@ -199,6 +202,9 @@ walk(struct txp_ipt_table *tab, int hook_chain, struct txp_ipt__ctx *c)
     uint32_t depth = 0;
     uint32_t ci = (uint32_t)hook_chain, ri = 0;
     struct txp_ipt_verdict *v = c->v;
+
+    (void)ctx;
+    (void)tid;
 
     for (;;) {
         struct txp_ipt_chain *ch = &tab->chains[ci];
@@ -225,7 +231,7 @@ walk(struct txp_ipt_table *tab, int hook_chain, struct txp_ipt__ctx *c)
             v->verdict = ch->policy == TXP_IPT_T_DROP ? TXP_IPT_V_DROP : TXP_IPT_V_ACCEPT;
             v->chain = -1;
             v->rule = -1;
-            return;
+            return TXP_OK;
         }
         r = &ch->rules[ri];
         if (!txp_ipt__ip_match(&r->ip, c)) {
@@ -239,7 +245,7 @@ walk(struct txp_ipt_table *tab, int hook_chain, struct txp_ipt__ctx *c)
                 v->verdict = TXP_IPT_V_DROP;
                 v->chain = (int32_t)ci;
                 v->rule = (int32_t)ri;
-                return;
+                return TXP_OK;
             }
             ri++;
             continue;
@@ -255,7 +261,7 @@ walk(struct txp_ipt_table *tab, int hook_chain, struct txp_ipt__ctx *c)
             v->verdict = t->kind == TXP_IPT_T_ACCEPT ? TXP_IPT_V_ACCEPT : TXP_IPT_V_DROP;
             v->chain = (int32_t)ci;
             v->rule = (int32_t)ri;
-            return;
+            return TXP_OK;
         case TXP_IPT_T_RETURN:
             if (depth == 0) {
                 /* Underflow: the hook chain's policy entry. */
@@ -274,7 +280,7 @@ walk(struct txp_ipt_table *tab, int hook_chain, struct txp_ipt__ctx *c)
                 v->verdict = TXP_IPT_V_DROP;
                 v->chain = (int32_t)ci;
                 v->rule = (int32_t)ri;
-                return;
+                return TXP_OK;
             }
             if ((r->ip.flags & TXP_IPT_F_GOTO) == 0) {
                 if (depth >= TXP_IPT_STACK_MAX) {
@@ -282,7 +288,7 @@ walk(struct txp_ipt_table *tab, int hook_chain, struct txp_ipt__ctx *c)
                     v->stack_overflow = 1;
                     v->chain = (int32_t)ci;
                     v->rule = (int32_t)ri;
-                    return;
+                    return TXP_OK;
                 }
                 stack[depth].chain = ci;
                 stack[depth].rule = ri;
@@ -315,7 +321,7 @@ walk(struct txp_ipt_table *tab, int hook_chain, struct txp_ipt__ctx *c)
         v->verdict = (uint8_t)res;
         v->chain = (int32_t)ci;
         v->rule = (int32_t)ri;
-        return;
+        return TXP_OK;
     }
 }
 
@@ -331,9 +337,10 @@ verdict_reset(struct txp_ipt_verdict *v, enum txp_ipt_table_id t)
 
 /* The traversal proper, adding to @p v's flags (reroute, notrack, n_logged). */
 static int
-do_table(struct txp_ipt_ruleset *rs, enum txp_ipt_table_id t, enum txp_ipt_hook hook,
-         struct txp_ipt__ctx *c)
+do_table(struct txp_ipt_ruleset *rs, const struct txp_ipt__walker *w, enum txp_ipt_table_id t,
+         enum txp_ipt_hook hook, struct txp_ipt__ctx *c)
 {
+    int err;
     struct txp_ipt_table *tab;
     int hc;
     uint32_t saddr = 0, daddr = 0, mark = 0;
@@ -356,7 +363,9 @@ do_table(struct txp_ipt_ruleset *rs, enum txp_ipt_table_id t, enum txp_ipt_hook 
         mark = c->info->mark;
         tos = c->pkt.ip[TXP_IPV4_OFF_TOS];
     }
-    walk(tab, hc, c);
+    err = w->walk(w->ctx, tab, t, hc, c);
+    if (err != TXP_OK)
+        return err;
     if (mangle_out && c->v->verdict != TXP_IPT_V_DROP &&
         (saddr != txp_load_be32(c->pkt.ip + TXP_IPV4_OFF_SADDR) ||
          daddr != txp_load_be32(c->pkt.ip + TXP_IPV4_OFF_DADDR) || mark != c->info->mark ||
@@ -366,9 +375,10 @@ do_table(struct txp_ipt_ruleset *rs, enum txp_ipt_table_id t, enum txp_ipt_hook 
 }
 
 int
-txp_ipt_do_table(struct txp_ipt_ruleset *rs, enum txp_ipt_table_id t, enum txp_ipt_hook hook,
-                 uint8_t *ip, size_t len, struct txp_ipt_pktinfo *info,
-                 const struct txp_ipt_env *env, struct txp_ipt_verdict *v)
+txp_ipt__run_table(struct txp_ipt_ruleset *rs, const struct txp_ipt__walker *w,
+                   enum txp_ipt_table_id t, enum txp_ipt_hook hook, uint8_t *ip, size_t len,
+                   struct txp_ipt_pktinfo *info, const struct txp_ipt_env *env,
+                   struct txp_ipt_verdict *v)
 {
     struct txp_ipt__ctx c;
     int err;
@@ -383,7 +393,17 @@ txp_ipt_do_table(struct txp_ipt_ruleset *rs, enum txp_ipt_table_id t, enum txp_i
     c.info = info;
     c.env = env;
     c.v = v;
-    return do_table(rs, t, hook, &c);
+    return do_table(rs, w, t, hook, &c);
+}
+
+int
+txp_ipt_do_table(struct txp_ipt_ruleset *rs, enum txp_ipt_table_id t, enum txp_ipt_hook hook,
+                 uint8_t *ip, size_t len, struct txp_ipt_pktinfo *info,
+                 const struct txp_ipt_env *env, struct txp_ipt_verdict *v)
+{
+    static const struct txp_ipt__walker rules = {txp_ipt__walk_rules, NULL};
+
+    return txp_ipt__run_table(rs, &rules, t, hook, ip, len, info, env, v);
 }
 
 /* Where the nat table runs without its rules: apply the binding's side for this hook. */
@@ -399,9 +419,9 @@ nat_apply_side(struct txp_ipt__ctx *c, enum txp_ipt_hook hook)
 }
 
 int
-txp_ipt_do_hook(struct txp_ipt_ruleset *rs, enum txp_ipt_hook hook, uint8_t *ip, size_t len,
-                struct txp_ipt_pktinfo *info, const struct txp_ipt_env *env,
-                struct txp_ipt_verdict *v)
+txp_ipt__run_hook(struct txp_ipt_ruleset *rs, const struct txp_ipt__walker *w,
+                  enum txp_ipt_hook hook, uint8_t *ip, size_t len, struct txp_ipt_pktinfo *info,
+                  const struct txp_ipt_env *env, struct txp_ipt_verdict *v)
 {
     enum txp_ipt_table_id order[TXP_IPT_TABLE_COUNT];
     struct txp_ipt__ctx c;
@@ -443,11 +463,11 @@ txp_ipt_do_hook(struct txp_ipt_ruleset *rs, enum txp_ipt_hook hook, uint8_t *ip,
         if (t == TXP_IPT_NAT && hook == TXP_IPT_OUTPUT) {
             uint32_t daddr = txp_load_be32(ip + TXP_IPV4_OFF_DADDR);
 
-            err = do_table(rs, t, hook, &c);
+            err = do_table(rs, w, t, hook, &c);
             if (tv.verdict != TXP_IPT_V_DROP && daddr != txp_load_be32(ip + TXP_IPV4_OFF_DADDR))
                 tv.reroute = 1;
         } else {
-            err = do_table(rs, t, hook, &c);
+            err = do_table(rs, w, t, hook, &c);
         }
         if (err != TXP_OK)
             return err;
@@ -462,4 +482,14 @@ txp_ipt_do_hook(struct txp_ipt_ruleset *rs, enum txp_ipt_hook hook, uint8_t *ip,
     v->notrack = notrack;
     v->n_logged = logged;
     return TXP_OK;
+}
+
+int
+txp_ipt_do_hook(struct txp_ipt_ruleset *rs, enum txp_ipt_hook hook, uint8_t *ip, size_t len,
+                struct txp_ipt_pktinfo *info, const struct txp_ipt_env *env,
+                struct txp_ipt_verdict *v)
+{
+    static const struct txp_ipt__walker rules = {txp_ipt__walk_rules, NULL};
+
+    return txp_ipt__run_hook(rs, &rules, hook, ip, len, info, env, v);
 }

@@ -73,6 +73,37 @@ TXP_IPT_HIDDEN unsigned txp_ipt__hook_tables(enum txp_ipt_hook hook,
 /** Index of table @p t's built-in chain for @p hook, or -1. */
 TXP_IPT_HIDDEN int txp_ipt__builtin_chain(const struct txp_ipt_table *t, enum txp_ipt_hook hook);
 
+/**
+ * How a table is walked: the interpreter's rule-by-rule walk, or the compiled path's
+ * classifier. @p walk runs table @p t from its built-in chain @p hook_chain on @p c and fills
+ * c->v (verdict, chain, rule, flags); it returns TXP_OK, or TXP_EINVAL when it cannot walk
+ * @p t (a compiled form that no longer fits the ruleset).
+ */
+struct txp_ipt__walker {
+    int (*walk)(void *ctx, struct txp_ipt_table *tab, enum txp_ipt_table_id t, int hook_chain,
+                struct txp_ipt__ctx *c);
+    void *ctx;
+};
+
+/** The interpreter's walker (ipt_do_table rule by rule). */
+TXP_IPT_HIDDEN int txp_ipt__walk_rules(void *ctx, struct txp_ipt_table *tab,
+                                       enum txp_ipt_table_id t, int hook_chain,
+                                       struct txp_ipt__ctx *c);
+
+/** txp_ipt_do_table with the walker @p w (the shared body of the interpreter and the compiled
+ *  path: checks, the mangle OUTPUT reroute test, the verdict). */
+TXP_IPT_HIDDEN int txp_ipt__run_table(struct txp_ipt_ruleset *rs, const struct txp_ipt__walker *w,
+                                      enum txp_ipt_table_id t, enum txp_ipt_hook hook, uint8_t *ip,
+                                      size_t len, struct txp_ipt_pktinfo *info,
+                                      const struct txp_ipt_env *env, struct txp_ipt_verdict *v);
+
+/** txp_ipt_do_hook with the walker @p w (table order, nat only on a flow's first packet and its
+ *  binding otherwise, the flags of every table combined). */
+TXP_IPT_HIDDEN int txp_ipt__run_hook(struct txp_ipt_ruleset *rs, const struct txp_ipt__walker *w,
+                                     enum txp_ipt_hook hook, uint8_t *ip, size_t len,
+                                     struct txp_ipt_pktinfo *info, const struct txp_ipt_env *env,
+                                     struct txp_ipt_verdict *v);
+
 /** The packet's connection tuple part the NAT code works on (host order). */
 struct txp_ipt__tuple {
     uint32_t saddr, daddr;
