@@ -79,6 +79,8 @@ function(txp_add_component)
   endforeach()
   _txp_common(${t})
   set_property(GLOBAL APPEND PROPERTY TXP_COMPONENTS ${A_NAME})
+  # Installed as txp::<name>, the same name as the in-tree alias.
+  set_target_properties(${t} PROPERTIES EXPORT_NAME ${A_NAME})
   install(TARGETS ${t} EXPORT txpTargets COMPONENT ${A_NAME} ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
   install(DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
           COMPONENT ${A_NAME} FILES_MATCHING PATTERN "*.h")

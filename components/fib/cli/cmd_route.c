@@ -28,10 +28,11 @@
 static int
 route_usage(void)
 {
-    fputs("usage: txpath route get [--host DIR] ADDRESS [from A] [tos T] [mark M] [oif DEV]\n"
-          "                        [ipproto P] [sport N] [dport N] [uid U] [-- ADDRESS ...]\n"
-          "       txpath route show [--host DIR] [table all|main|local|default|N]\n",
-          stderr);
+    fputs(
+        "usage: txpath route get [--host DIR] ADDRESS [from A] [tos T] [mark M] [oif DEV]\n"
+        "                        [ipproto P] [sport N] [dport N] [uid U] [-- ADDRESS [sel...]]...\n"
+        "       txpath route show [--host DIR] [table all|main|local|default|N]\n",
+        stderr);
     return 2;
 }
 

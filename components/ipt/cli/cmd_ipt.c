@@ -309,11 +309,17 @@ run_hooks(struct txp_ipt_ruleset *rs, struct txp_ipt_compiled *cc, int hook, uin
             /* POSTROUTING sees the output device; OUTPUT has no input device */
             info->in_dev = NULL;
         }
+        struct txp_ipt_verdict prev = *v;
         int rc =
             cc ? txp_ipt_compiled_do_hook(cc, (enum txp_ipt_hook)hooks[k], ip, len, info, env, v)
                : txp_ipt_do_hook(rs, (enum txp_ipt_hook)hooks[k], ip, len, info, env, v);
         if (rc != TXP_OK)
             return rc;
+        if (k == 1 && v->chain < 0 && !rs->tables[v->table].present) {
+            /* no table has POSTROUTING chains: OUTPUT's verdict is the one to report */
+            *v = prev;
+            break;
+        }
         *last_hook = hooks[k];
         logged += v->n_logged;
         reroute |= v->reroute;

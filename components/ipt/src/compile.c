@@ -60,6 +60,7 @@
  */
 #include "compile_int.h"
 #include "eval_int.h"
+#include "walk.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -927,171 +928,50 @@ txp_ipt_compiled_mem(const struct txp_ipt_compiled *c)
 /* ---------------------------------------------------------------- evaluation */
 
 /*
- * The walk of eval.c (ipt_do_table), with one change: in a chain, the next rule looked at is
- * the next candidate of the packet's leaf instead of the next rule. Everything else (counting,
- * targets, the jump stack, verdict fields) is done exactly as eval.c does it, with its match
- * and target functions.
+ * The chain walk of walk.h (shared with eval.c) with the classifier as its pick: in a chain,
+ * the next rule looked at is the packet's next candidate instead of the next rule.
  */
 
-static void
-count(struct txp_ipt_counters *cnt, const struct txp_ipt__pkt *p)
+/* The walk's per-packet classifier state. */
+struct cpick {
+    const struct cl_chain *cls; /* the table's chains */
+    const struct txp_ipt__pkt *pkt;
+    uint32_t key[TXP_IPT__D_COUNT];
+    int fast; /* the packet has a key (not a fragment or a truncated header) */
+    struct cursor cur;
+};
+
+static inline uint32_t
+cpick_next(void *st, uint32_t ci, uint32_t ri, int restart, int consumed, unsigned *flags)
 {
-    cnt->pkts++;
-    cnt->bytes += p->tot_len;
+    struct cpick *p = st;
+    const struct cl_chain *cl;
+    uint32_t r;
+
+    if (restart == TXP_IPT__WALK_REKEY)
+        p->fast = key_of(p->pkt, p->key); /* a target may have rewritten the packet */
+    if (!p->fast)
+        return ri;
+    cl = &p->cls[ci];
+    if (restart)
+        cursor_init(&p->cur, ri);
+    else if (consumed)
+        cursor_next(&p->cur, cl, p->key);
+    r = cursor_min(&p->cur, cl, p->key);
+    *flags = r != UINT32_MAX && (cl->flags[r] & TXP_IPT__B_EXACT) ? TXP_IPT__WALK_EXACT : 0;
+    return r;
 }
 
 static void
 cwalk(struct txp_ipt_table *tab, const struct cl_chain *cls, int hook_chain, struct txp_ipt__ctx *c)
 {
-    struct {
-        uint32_t chain, rule;
-    } stack[TXP_IPT_STACK_MAX];
-    uint32_t depth = 0;
-    uint32_t ci = (uint32_t)hook_chain, ri = 0;
-    struct txp_ipt_verdict *v = c->v;
-    uint32_t key[TXP_IPT__D_COUNT];
-    int fast;
-    struct cursor cur;
-    int have = 0, adv = 0; /* fast: cur is set up for chain ci; the candidate was consumed */
+    struct cpick p;
 
-    cur.floor = cur.opened = cur.pruned = cur.cur = 0; /* for the compiler's flow analysis */
-    fast = key_of(&c->pkt, key);
-
-    for (;;) {
-        struct txp_ipt_chain *ch = &tab->chains[ci];
-        struct txp_ipt_rule *r;
-        const struct txp_ipt_target *t;
-        unsigned flags = 0;
-        int res;
-
-        if (fast) {
-            const struct cl_chain *cl = &cls[ci];
-            if (!have) {
-                cursor_init(&cur, ri);
-                have = 1;
-            } else if (adv) {
-                cursor_next(&cur, cl, key);
-            }
-            adv = 0;
-            ri = cursor_min(&cur, cl, key);
-            if (ri < ch->n_rules)
-                flags = cl->flags[ri];
-            else
-                ri = ch->n_rules;
-        }
-        if (ri >= ch->n_rules) {
-            if (!ch->builtin) {
-                /* The implicit RETURN at the end of a user chain. */
-                if (depth == 0) {
-                    ci = (uint32_t)hook_chain;
-                    ri = tab->chains[ci].n_rules;
-                } else {
-                    depth--;
-                    ci = stack[depth].chain;
-                    ri = stack[depth].rule + 1;
-                }
-                have = 0;
-                continue;
-            }
-            count(&ch->cnt, &c->pkt);
-            v->verdict = ch->policy == TXP_IPT_T_DROP ? TXP_IPT_V_DROP : TXP_IPT_V_ACCEPT;
-            v->chain = -1;
-            v->rule = -1;
-            return;
-        }
-        r = &ch->rules[ri];
-        if (!(flags & TXP_IPT__B_EXACT)) {
-            bool ok = txp_ipt__ip_match(&r->ip, c);
-            for (uint32_t m = 0; m < r->n_matches && ok; m++)
-                ok = txp_ipt__match(c, &r->matches[m]);
-            if (!ok) {
-                if (c->hotdrop) {
-                    v->verdict = TXP_IPT_V_DROP;
-                    v->chain = (int32_t)ci;
-                    v->rule = (int32_t)ri;
-                    return;
-                }
-                ri++;
-                adv = 1;
-                continue;
-            }
-        }
-        count(&r->cnt, &c->pkt);
-        t = &r->target;
-        switch (t->kind) {
-        case TXP_IPT_T_NONE:
-            ri++;
-            adv = 1;
-            continue;
-        case TXP_IPT_T_ACCEPT:
-        case TXP_IPT_T_DROP:
-            v->verdict = t->kind == TXP_IPT_T_ACCEPT ? TXP_IPT_V_ACCEPT : TXP_IPT_V_DROP;
-            v->chain = (int32_t)ci;
-            v->rule = (int32_t)ri;
-            return;
-        case TXP_IPT_T_RETURN:
-            if (depth == 0) {
-                ci = (uint32_t)hook_chain;
-                ri = tab->chains[ci].n_rules;
-            } else {
-                depth--;
-                ci = stack[depth].chain;
-                ri = stack[depth].rule + 1;
-            }
-            have = 0;
-            continue;
-        case TXP_IPT_T_JUMP:
-            if (t->chain >= tab->n_chains) {
-                v->verdict = TXP_IPT_V_DROP;
-                v->chain = (int32_t)ci;
-                v->rule = (int32_t)ri;
-                return;
-            }
-            if ((r->ip.flags & TXP_IPT_F_GOTO) == 0) {
-                if (depth >= TXP_IPT_STACK_MAX) {
-                    v->verdict = TXP_IPT_V_DROP;
-                    v->stack_overflow = 1;
-                    v->chain = (int32_t)ci;
-                    v->rule = (int32_t)ri;
-                    return;
-                }
-                stack[depth].chain = ci;
-                stack[depth].rule = ri;
-                depth++;
-            }
-            ci = t->chain;
-            ri = 0;
-            have = 0;
-            continue;
-        case TXP_IPT_T_REJECT:
-        case TXP_IPT_T_LOG:
-        case TXP_IPT_T_MARK:
-        case TXP_IPT_T_CONNMARK:
-        case TXP_IPT_T_TOS:
-        case TXP_IPT_T_DSCP:
-        case TXP_IPT_T_TTL:
-        case TXP_IPT_T_NOTRACK:
-        case TXP_IPT_T_CT:
-        case TXP_IPT_T_SNAT:
-        case TXP_IPT_T_DNAT:
-        case TXP_IPT_T_MASQUERADE:
-        case TXP_IPT_T_REDIRECT:
-        default:
-            break;
-        }
-        res = txp_ipt__target(c, t);
-        if (res == TXP_IPT__CONTINUE) {
-            ri++;
-            /* The target may have rewritten the packet: take the key again. */
-            fast = key_of(&c->pkt, key);
-            have = 0;
-            continue;
-        }
-        v->verdict = (uint8_t)res;
-        v->chain = (int32_t)ci;
-        v->rule = (int32_t)ri;
-        return;
-    }
+    p.cls = cls;
+    p.pkt = &c->pkt;
+    p.cur.floor = p.cur.opened = p.cur.pruned = p.cur.cur = 0;
+    p.fast = key_of(&c->pkt, p.key);
+    txp_ipt__walk(tab, hook_chain, c, cpick_next, &p);
 }
 
 /* The compiled path's walker for eval.c's table and hook runners. */

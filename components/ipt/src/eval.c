@@ -3,24 +3,7 @@
  * txpath ipt: the reference interpreter, ipt_do_table (net/ipv4/netfilter/ip_tables.c) over the
  * public ruleset model, and the per-hook walk over the tables in netfilter priority order.
  *
- * One traversal of a table:
- *
- *   chain = the table's built-in chain for the hook, rule 0
- *   loop:  past the last rule of a built-in chain  -> its policy (counted in the chain header)
- *          past the last rule of a user chain      -> implicit RETURN
- *          ip_packet_match, then every match in order; a miss -> next rule, a hotdrop -> DROP
- *          count the rule (1 packet, IP total length bytes), then its target:
- *            ACCEPT / DROP                 verdict
- *            RETURN                        pop the jump stack and continue after the caller;
- *                                          at depth 0 the hook chain's policy decides
- *            -j CHAIN                      push the rule, go to the chain (stack full -> DROP)
- *            -g CHAIN                      go to the chain without pushing
- *            none                          next rule
- *            other targets                 XT_CONTINUE -> next rule, else their verdict
- *
- * The jump stack holds (chain, rule) pairs; its depth is bounded by TXP_IPT_STACK_MAX (the
- * kernel sizes it from the number of user chains and rejects loops at load time, so a loaded
- * table can never overflow it; a hand-made model with a loop can, and is dropped).
+ * One traversal of a table is the chain walk of walk.h (shared with compile.c).
  *
  * Hooks (txp_ipt_do_hook), by priority (include/uapi/linux/netfilter_ipv4.h):
  *   PREROUTING   raw -300, mangle -150, nat -100 (DNAT side)
@@ -46,6 +29,7 @@
 #include "eval_int.h"
 #include "txpath/be.h"
 #include "txpath/prot/ip.h"
+#include "walk.h"
 
 int
 txp_ipt__pkt_init(struct txp_ipt__pkt *p, uint8_t *ip, size_t len)
@@ -184,145 +168,15 @@ txp_ipt__hook_tables(enum txp_ipt_hook hook, enum txp_ipt_table_id out[TXP_IPT_T
     return n;
 }
 
-static void
-count(struct txp_ipt_counters *cnt, const struct txp_ipt__pkt *p)
-{
-    cnt->pkts++;
-    cnt->bytes += p->tot_len;
-}
-
-/* The walk itself, on a prepared context: the interpreter's walker. */
+/* The interpreter's walker: every rule in turn (walk.h). */
 int
 txp_ipt__walk_rules(void *ctx, struct txp_ipt_table *tab, enum txp_ipt_table_id tid, int hook_chain,
                     struct txp_ipt__ctx *c)
 {
-    struct {
-        uint32_t chain, rule;
-    } stack[TXP_IPT_STACK_MAX];
-    uint32_t depth = 0;
-    uint32_t ci = (uint32_t)hook_chain, ri = 0;
-    struct txp_ipt_verdict *v = c->v;
-
     (void)ctx;
     (void)tid;
-
-    for (;;) {
-        struct txp_ipt_chain *ch = &tab->chains[ci];
-        struct txp_ipt_rule *r;
-        const struct txp_ipt_target *t;
-        uint32_t m;
-        bool ok = true;
-        int res;
-
-        if (ri >= ch->n_rules) {
-            if (!ch->builtin) {
-                /* The implicit RETURN at the end of a user chain. */
-                if (depth == 0) {
-                    ci = (uint32_t)hook_chain;
-                    ri = tab->chains[ci].n_rules;
-                } else {
-                    depth--;
-                    ci = stack[depth].chain;
-                    ri = stack[depth].rule + 1;
-                }
-                continue;
-            }
-            count(&ch->cnt, &c->pkt);
-            v->verdict = ch->policy == TXP_IPT_T_DROP ? TXP_IPT_V_DROP : TXP_IPT_V_ACCEPT;
-            v->chain = -1;
-            v->rule = -1;
-            return TXP_OK;
-        }
-        r = &ch->rules[ri];
-        if (!txp_ipt__ip_match(&r->ip, c)) {
-            ri++;
-            continue;
-        }
-        for (m = 0; m < r->n_matches && ok; m++)
-            ok = txp_ipt__match(c, &r->matches[m]);
-        if (!ok) {
-            if (c->hotdrop) {
-                v->verdict = TXP_IPT_V_DROP;
-                v->chain = (int32_t)ci;
-                v->rule = (int32_t)ri;
-                return TXP_OK;
-            }
-            ri++;
-            continue;
-        }
-        count(&r->cnt, &c->pkt);
-        t = &r->target;
-        switch (t->kind) {
-        case TXP_IPT_T_NONE:
-            ri++;
-            continue;
-        case TXP_IPT_T_ACCEPT:
-        case TXP_IPT_T_DROP:
-            v->verdict = t->kind == TXP_IPT_T_ACCEPT ? TXP_IPT_V_ACCEPT : TXP_IPT_V_DROP;
-            v->chain = (int32_t)ci;
-            v->rule = (int32_t)ri;
-            return TXP_OK;
-        case TXP_IPT_T_RETURN:
-            if (depth == 0) {
-                /* Underflow: the hook chain's policy entry. */
-                ci = (uint32_t)hook_chain;
-                ri = tab->chains[ci].n_rules;
-            } else {
-                depth--;
-                ci = stack[depth].chain;
-                ri = stack[depth].rule + 1;
-            }
-            continue;
-        case TXP_IPT_T_JUMP:
-            if (t->chain >= tab->n_chains) {
-                /* A dangling jump cannot be loaded; treat it as the kernel treats an unknown
-                 * verdict it cannot follow: drop. */
-                v->verdict = TXP_IPT_V_DROP;
-                v->chain = (int32_t)ci;
-                v->rule = (int32_t)ri;
-                return TXP_OK;
-            }
-            if ((r->ip.flags & TXP_IPT_F_GOTO) == 0) {
-                if (depth >= TXP_IPT_STACK_MAX) {
-                    v->verdict = TXP_IPT_V_DROP;
-                    v->stack_overflow = 1;
-                    v->chain = (int32_t)ci;
-                    v->rule = (int32_t)ri;
-                    return TXP_OK;
-                }
-                stack[depth].chain = ci;
-                stack[depth].rule = ri;
-                depth++;
-            }
-            ci = t->chain;
-            ri = 0;
-            continue;
-        case TXP_IPT_T_REJECT:
-        case TXP_IPT_T_LOG:
-        case TXP_IPT_T_MARK:
-        case TXP_IPT_T_CONNMARK:
-        case TXP_IPT_T_TOS:
-        case TXP_IPT_T_DSCP:
-        case TXP_IPT_T_TTL:
-        case TXP_IPT_T_NOTRACK:
-        case TXP_IPT_T_CT:
-        case TXP_IPT_T_SNAT:
-        case TXP_IPT_T_DNAT:
-        case TXP_IPT_T_MASQUERADE:
-        case TXP_IPT_T_REDIRECT:
-        default:
-            break;
-        }
-        res = txp_ipt__target(c, t);
-        if (res == TXP_IPT__CONTINUE) {
-            ri++;
-            continue;
-        }
-        v->verdict = (uint8_t)res;
-        v->chain = (int32_t)ci;
-        v->rule = (int32_t)ri;
-        return TXP_OK;
-    }
+    txp_ipt__walk(tab, hook_chain, c, NULL, NULL);
+    return TXP_OK;
 }
 
 static void

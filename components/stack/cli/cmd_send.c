@@ -44,6 +44,7 @@
     "                   [--trace] [--window BYTES] [--delay-us US] [--link-rate BPS] [--ring N]\n" \
     "                   [--pmtudisc dont|want|do|probe] [--write-size N] [--peer ADDR]...\n"       \
     "                   [--drop-every N] [--no-close] [--deadline SEC] [--quiet]\n"                \
+    "                   [--live IFNAME]   (send on a real interface through AF_PACKET)\n"          \
     "stages for --tap: sock fib ip neigh qdisc ring (ipt_out ipt_post with iptables)\n"
 
 /* A pcap writer as a link (the wire) or a tap. */
