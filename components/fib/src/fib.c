@@ -295,11 +295,12 @@ static bool
 fib_alias_same_info(const struct txp_fib_route *a, const struct txp_fib_route *b)
 {
     if (a->type != b->type || a->scope != b->scope || a->gw != b->gw || a->ifindex != b->ifindex ||
-        a->prefsrc != b->prefsrc || a->mtu != b->mtu || a->nnh != b->nnh || a->proto != b->proto)
+        a->prefsrc != b->prefsrc || a->mtu != b->mtu || a->nnh != b->nnh || a->proto != b->proto ||
+        a->flags != b->flags)
         return false;
     for (uint8_t i = 0; i < a->nnh && i < TXP_FIB_MAX_NH; i++)
         if (a->nh[i].gw != b->nh[i].gw || a->nh[i].ifindex != b->nh[i].ifindex ||
-            a->nh[i].weight != b->nh[i].weight)
+            a->nh[i].weight != b->nh[i].weight || a->nh[i].flags != b->nh[i].flags)
             return false;
     return true;
 }
@@ -318,53 +319,63 @@ txp_fib_route_append(struct txp_fib *f, const struct txp_fib_route *rin)
     return fib_route_insert(f, rin, true);
 }
 
+/* The route as the table keeps it (defaults, one nexthop as a plain route), or an error. */
+static int
+fib_route_norm(const struct txp_fib *f, struct txp_fib_route *r)
+{
+    if (r->plen > 32 || (r->dst & ~fib_mask(r->plen)) != 0)
+        return TXP_EINVAL;
+    if (r->table == 0)
+        r->table = TXP_FIB_TABLE_MAIN;
+    if (r->type == TXP_FIB_UNSPEC)
+        r->type = TXP_FIB_UNICAST;
+    if (r->type > TXP_FIB_THROW)
+        return TXP_EINVAL;
+    if (r->nnh > TXP_FIB_MAX_NH)
+        return TXP_EINVAL;
+    if (r->nnh == 1) { /* one nexthop is a plain route, as the kernel keeps it */
+        r->gw = r->nh[0].gw;
+        r->ifindex = r->nh[0].ifindex;
+        r->flags |= r->nh[0].flags;
+        r->nnh = 0;
+    }
+    if (r->nnh >= 2) {
+        if (r->type != TXP_FIB_UNICAST)
+            return TXP_EINVAL;
+        for (uint8_t i = 0; i < r->nnh; i++) {
+            if (r->nh[i].ifindex == 0)
+                return TXP_EINVAL;
+            if (fib_dev_by_index(f, r->nh[i].ifindex) == NULL)
+                return TXP_ENOENT;
+            if (r->nh[i].weight == 0)
+                r->nh[i].weight = 1;
+            if (r->nh[i].weight > 256)
+                return TXP_EINVAL;
+        }
+        r->gw = 0;
+        r->ifindex = r->nh[0].ifindex; /* for the checks below; cleared after */
+    } else {
+        memset(r->nh, 0, sizeof(r->nh));
+    }
+    if (r->ifindex != 0 && fib_dev_by_index(f, r->ifindex) == NULL)
+        return TXP_ENOENT;
+    if ((r->type == TXP_FIB_UNICAST || r->type == TXP_FIB_LOCAL || r->type == TXP_FIB_BROADCAST ||
+         r->type == TXP_FIB_MULTICAST || r->type == TXP_FIB_ANYCAST) &&
+        r->ifindex == 0)
+        return TXP_EINVAL;
+    if (r->nnh >= 2)
+        r->ifindex = 0;
+    return TXP_OK;
+}
+
 static int
 fib_route_insert(struct txp_fib *f, const struct txp_fib_route *rin, bool append)
 {
     struct txp_fib_route r = *rin;
 
-    if (r.plen > 32 || (r.dst & ~fib_mask(r.plen)) != 0)
-        return TXP_EINVAL;
-    if (r.table == 0)
-        r.table = TXP_FIB_TABLE_MAIN;
-    if (r.type == TXP_FIB_UNSPEC)
-        r.type = TXP_FIB_UNICAST;
-    if (r.type > TXP_FIB_THROW)
-        return TXP_EINVAL;
-    if (r.nnh > TXP_FIB_MAX_NH)
-        return TXP_EINVAL;
-    if (r.nnh == 1) { /* one nexthop is a plain route, as the kernel keeps it */
-        r.gw = r.nh[0].gw;
-        r.ifindex = r.nh[0].ifindex;
-        r.flags |= r.nh[0].flags;
-        r.nnh = 0;
-    }
-    if (r.nnh >= 2) {
-        if (r.type != TXP_FIB_UNICAST)
-            return TXP_EINVAL;
-        for (uint8_t i = 0; i < r.nnh; i++) {
-            if (r.nh[i].ifindex == 0)
-                return TXP_EINVAL;
-            if (fib_dev_by_index(f, r.nh[i].ifindex) == NULL)
-                return TXP_ENOENT;
-            if (r.nh[i].weight == 0)
-                r.nh[i].weight = 1;
-            if (r.nh[i].weight > 256)
-                return TXP_EINVAL;
-        }
-        r.gw = 0;
-        r.ifindex = r.nh[0].ifindex; /* for the checks below; cleared after */
-    } else {
-        memset(r.nh, 0, sizeof(r.nh));
-    }
-    if (r.ifindex != 0 && fib_dev_by_index(f, r.ifindex) == NULL)
-        return TXP_ENOENT;
-    if ((r.type == TXP_FIB_UNICAST || r.type == TXP_FIB_LOCAL || r.type == TXP_FIB_BROADCAST ||
-         r.type == TXP_FIB_MULTICAST || r.type == TXP_FIB_ANYCAST) &&
-        r.ifindex == 0)
-        return TXP_EINVAL;
-    if (r.nnh >= 2)
-        r.ifindex = 0;
+    int nrc = fib_route_norm(f, &r);
+    if (nrc != TXP_OK)
+        return nrc;
     struct fib_table *t = fib_table_make(f, r.table);
     if (t == NULL)
         return TXP_ENOMEM;
@@ -400,6 +411,34 @@ fib_route_insert(struct txp_fib *f, const struct txp_fib_route *rin, bool append
     t->count++;
     f->nroutes++;
     return TXP_OK;
+}
+
+/* Undo an add or append: remove the last alias identical to @p r (the one just added). */
+int
+fib_route_undo(struct txp_fib *f, const struct txp_fib_route *rin)
+{
+    struct txp_fib_route r = *rin;
+    if (fib_route_norm(f, &r) != TXP_OK)
+        return TXP_ENOENT;
+    struct fib_table *t = fib_table_get(f, r.table);
+    if (t == NULL || r.plen > 32)
+        return TXP_ENOENT;
+    struct fib_node *n = t->root;
+    for (uint8_t depth = 0; n != NULL && depth < r.plen; depth++)
+        n = n->child[(r.dst >> (31 - depth)) & 1u];
+    if (n == NULL)
+        return TXP_ENOENT;
+    for (uint32_t i = n->nroutes; i-- > 0;) {
+        const struct txp_fib_route *a = &n->routes[i];
+        if (a->tos == r.tos && a->metric == r.metric && fib_alias_same_info(a, &r)) {
+            memmove(&n->routes[i], &n->routes[i + 1], (n->nroutes - i - 1) * sizeof(r));
+            n->nroutes--;
+            t->count--;
+            f->nroutes--;
+            return TXP_OK;
+        }
+    }
+    return TXP_ENOENT;
 }
 
 int

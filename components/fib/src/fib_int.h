@@ -58,6 +58,8 @@ struct txp_fib {
 struct fib_dev *fib_dev_by_index(const struct txp_fib *f, uint32_t ifindex);
 struct fib_table *fib_table_get(const struct txp_fib *f, uint32_t id);
 int fib_rule_insert(struct txp_fib *f, const struct txp_fib_rule *r);
+/* Remove the last route identical to @p r (undoing an add or append). TXP_OK or TXP_ENOENT. */
+int fib_route_undo(struct txp_fib *f, const struct txp_fib_route *r);
 uint32_t fib_select_addr(const struct txp_fib *f, uint32_t ifindex, uint32_t dst, uint8_t scope);
 
 #endif /* TXP_FIB_INT_H */

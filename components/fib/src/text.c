@@ -610,7 +610,7 @@ fib_route_commit(struct fib_routes *c, const struct txp_fib_route *rp, uint32_t 
         size_t ncap = c->cap ? c->cap * 2 : 64;
         struct txp_fib_route *n = realloc(c->added, ncap * sizeof(*n));
         if (n == NULL) {
-            (void)txp_fib_route_del(c->fib, &r);
+            (void)fib_route_undo(c->fib, &r);
             return TXP_ENOMEM;
         }
         c->added = n;
@@ -633,7 +633,7 @@ txp_fib_load_routes(struct txp_fib *fib, const char *text, size_t len, const cha
         rc = fib_route_flush(&c, d);
     if (rc != TXP_OK) {
         for (size_t i = c.n; i > 0; i--)
-            (void)txp_fib_route_del(fib, &c.added[i - 1]);
+            (void)fib_route_undo(fib, &c.added[i - 1]);
     }
     free(c.added);
     return rc;
