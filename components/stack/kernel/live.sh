@@ -17,15 +17,16 @@ SRC=${TXP_SOURCE_DIR:?TXP_SOURCE_DIR not set}
 . "$SRC/harness/kernel/lib.sh"
 txp_kernel_require python3 sha256sum
 
-tmp=$(mktemp -d /tmp/txp-stack-live.XXXXXX)
+tmp=$(txp_workdir stack)
 a=""
 b=""
 srv=""
+# Stop the server, then lib.sh's cleanup (namespaces; the work folder is kept on failure).
 live_cleanup() {
+    rc=$?
     [ -n "$srv" ] && kill "$srv" 2>/dev/null
-    for n in $a $b; do ip netns del "$n" 2>/dev/null; done
-    rm -rf "$tmp"
-    txp_netns_cleanup
+    (exit "$rc")
+    txp_exit_cleanup
 }
 trap live_cleanup EXIT
 
