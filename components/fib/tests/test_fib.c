@@ -462,6 +462,7 @@ test_lpm(void)
             for (int q = 0; q < 64; q++) {
                 uint32_t want = ref_lookup(ref, nref, a[q]);
                 CU_ASSERT_EQUAL(txp_fib_lpm_lookup(l, a[q]), want);
+                CU_ASSERT_EQUAL(txp_fib_lpm_lookup_inline(l, a[q]), want);
                 CU_ASSERT_EQUAL(got[q], want);
             }
         }
@@ -469,7 +470,70 @@ test_lpm(void)
     CU_ASSERT_EQUAL(txp_fib_lpm_count(l), nref);
     struct txp_fib_lpm_mem m;
     txp_fib_lpm_memory(l, &m);
-    CU_ASSERT(m.lookup >= 65536u * 8u);
+    CU_ASSERT(m.lookup > (1u << 18) * 4u);
+    /* deleting everything leaves the direct table alone, and the free space bounded by the
+     * compaction threshold (an eighth of the words in use, plus 256 words) */
+    while (nref > 0) {
+        nref--;
+        CU_ASSERT_EQUAL_FATAL(txp_fib_lpm_del(l, ref[nref].p, ref[nref].l), TXP_OK);
+    }
+    txp_fib_lpm_memory(l, &m);
+    CU_ASSERT_EQUAL(m.lookup, (1u << 18) * 4u);
+    CU_ASSERT_EQUAL(txp_fib_lpm_count(l), 0);
+    CU_ASSERT_EQUAL(txp_fib_lpm_lookup(l, 0x0A000001u), TXP_FIB_LPM_MISS);
+    txp_fib_lpm_destroy(l);
+    TXP_H_ASSERT_NO_LEAKS();
+
+    /* allocation failures anywhere in a sequence of updates (node scratch, heap growth,
+     * compaction, the /18s of a /17 or of a short prefix) leave the table as it was */
+    txp_h_alloc_reset();
+    CU_ASSERT_FATAL(txp_fib_lpm_create(txp_h_alloc(), &l) == TXP_OK);
+    nref = 0;
+    int enomem = 0;
+    for (int step = 0; step < 8000; step++) {
+        uint32_t r = rnd();
+        int rc;
+        size_t k = 0;
+        uint8_t len = 0;
+        uint32_t p = 0, v = 0;
+        bool del = r % 3 == 0 && nref > 0;
+        if (del)
+            k = rnd() % nref;
+        else {
+            len = (uint8_t)(r % 5 == 0 ? rnd() % 33 : 17 + rnd() % 16);
+            p = (0x0A000000u | (rnd() & 0x0001FFFFu)) & (len ? 0xFFFFFFFFu << (32 - len) : 0);
+            v = rnd() % 100000;
+            for (k = 0; k < nref; k++)
+                if (ref[k].p == p && ref[k].l == len)
+                    break;
+            if (k == nref && nref == N)
+                continue;
+        }
+        if (rnd() % 2 == 0)
+            txp_h_alloc_counter()->fail_after = (int64_t)(rnd() % 3);
+        rc = del ? txp_fib_lpm_del(l, ref[k].p, ref[k].l) : txp_fib_lpm_add(l, p, len, v);
+        txp_h_alloc_counter()->fail_after = -1;
+        if (rc == TXP_ENOMEM) {
+            enomem++;
+            continue;
+        }
+        CU_ASSERT_EQUAL_FATAL(rc, TXP_OK);
+        if (del)
+            ref[k] = ref[--nref];
+        else {
+            ref[k] = (struct ref_pfx){p, len, v};
+            if (k == nref)
+                nref++;
+        }
+        if (step % 40 == 0) {
+            for (int q = 0; q < 64; q++) {
+                uint32_t a = (q & 1) ? rnd() : (0x0A000000u | (rnd() & 0x0001FFFFu));
+                CU_ASSERT_EQUAL_FATAL(txp_fib_lpm_lookup(l, a), ref_lookup(ref, nref, a));
+            }
+            CU_ASSERT_EQUAL_FATAL(txp_fib_lpm_count(l), nref);
+        }
+    }
+    CU_ASSERT(enomem > 50); /* 182 with this seed */
     txp_fib_lpm_destroy(l);
     TXP_H_ASSERT_NO_LEAKS();
 
