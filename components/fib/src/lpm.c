@@ -117,6 +117,7 @@ struct lpm_heap {
     uint32_t *base;
     uint32_t cap, top;   /* words allocated, words ever carved */
     uint32_t used;       /* words in live blocks (class sizes) */
+    uint32_t packed;     /* words free right after the last compaction */
     uint32_t head[NCLS]; /* free list per class: first block's offset, NONE = empty */
 };
 
@@ -132,8 +133,6 @@ struct txp_fib_lpm {
     uint32_t dir[DIRN];
     const struct txp_alloc *a;
     struct lpm_heap hp;
-    uint32_t dval[L16N]; /* best /0../16 value covering each /16 */
-    uint8_t ddep[L16N];  /* its length + 1; 0 = none */
     struct lpm_plist *mid[L16N];
     uint32_t *sval[17]; /* /0../16 prefixes: value per prefix index, INT_MISS = absent */
     size_t count, list_bytes;
@@ -345,9 +344,9 @@ heap_get(struct txp_fib_lpm *l, uint32_t n)
     if (size <= 16u && (h->top & 15u) + size > 16u)
         gap = 16u - (h->top & 15u);
     if ((uint64_t)h->top + gap + size + SLACK > h->cap) {
-        /* grow by an eighth: at Internet scale the heap is megabytes, and copying it now and
-         * then is cheaper than leaving a third of it unused */
-        uint64_t want = (uint64_t)h->cap + h->cap / 8u + 4096u;
+        /* grow by a sixteenth: at Internet scale the heap is megabytes, and copying it now
+         * and then is cheaper than leaving a good part of it unused */
+        uint64_t want = (uint64_t)h->cap + h->cap / 16u + 4096u;
         if (want < (uint64_t)h->top + gap + size + SLACK)
             want = (uint64_t)h->top + gap + size + SLACK;
         want = (want + 15u) & ~(uint64_t)15u;
@@ -531,9 +530,9 @@ free_entry(struct txp_fib_lpm *l, uint32_t e)
 
 /*
  * Compaction. Updates free a /18's block and take one a little larger, so small free blocks
- * pile up (at Internet scale, a third of the heap after a full load). When free words exceed
- * an eighth of the words in use, every /18's block is copied into a new heap, packed: a block
- * of up to 16 words goes into the fullest 64-byte line it fits in (best fit over the lines'
+ * pile up (at Internet scale, a third of the heap after a full load). When free words have
+ * grown by a sixteenth of the words in use, every /18's block is copied into a new heap, packed: a
+ * block of up to 16 words goes into the fullest 64-byte line it fits in (best fit over the lines'
  * free tails), a larger one at the end. A first pass without copying sizes the new heap; the
  * second is the same placement, done. Child entries inside a block move with it (they are
  * shifted by the block's displacement). Out of memory, the heap simply stays as it is.
@@ -664,6 +663,7 @@ compact(struct txp_fib_lpm *l)
     h->cap = (uint32_t)want;
     h->top = p.top;
     h->used = p.used;
+    h->packed = p.top - p.used; /* the packing's own gaps: not garbage */
     for (unsigned c = 0; c < NCLS; c++)
         h->head[c] = NONE;
     for (unsigned r = 1; r < 16u; r++) /* the lines' free tails: free blocks of their size */
@@ -675,6 +675,24 @@ compact(struct txp_fib_lpm *l)
         }
 }
 
+/* The best /0../16 covering /16 @p h below length @p below (exclusive). */
+static void
+best_short(const struct txp_fib_lpm *l, uint32_t h, int below, uint32_t *val, uint8_t *dep)
+{
+    for (int len = below - 1; len >= 0; len--) {
+        if (!l->sval[len])
+            continue;
+        uint32_t v = l->sval[len][len ? h >> (16 - len) : 0];
+        if (v != INT_MISS) {
+            *val = v;
+            *dep = (uint8_t)(len + 1);
+            return;
+        }
+    }
+    *val = INT_MISS;
+    *dep = 0;
+}
+
 /*
  * Build the direct entry /18 @p j should have, from /16 @p j>>2's default and prefix list,
  * into a fresh block; *out is the entry. Nothing the lookup reads changes.
@@ -683,7 +701,9 @@ static int
 prepare18(struct txp_fib_lpm *l, uint32_t j, uint32_t *out)
 {
     uint32_t h = j >> 2, q = j & 3u;
-    uint32_t dv = l->ddep[h] ? l->dval[h] : INT_MISS;
+    uint32_t dv;
+    uint8_t dep;
+    best_short(l, h, 17, &dv, &dep);
     const struct lpm_plist *pl = l->mid[h];
     uint32_t ne = 0;
     for (uint32_t i = 0; pl && i < pl->n; i++) {
@@ -741,11 +761,12 @@ prepare18(struct txp_fib_lpm *l, uint32_t j, uint32_t *out)
     return TXP_OK;
 }
 
-/* Compact when free words exceed an eighth of the words in use (and 256 words). */
+/* Compact when the free words have grown by a sixteenth of the words in use (and 256 words)
+ * since the last compaction. */
 static void
 maybe_compact(struct txp_fib_lpm *l)
 {
-    if (l->hp.top - l->hp.used > l->hp.used / 8u + 256u)
+    if (l->hp.top - l->hp.used > l->hp.packed + l->hp.used / 16u + 256u)
         compact(l);
 }
 
@@ -848,24 +869,6 @@ txp_fib_lpm_destroy(struct txp_fib_lpm *l)
     txp_free(l->a, l);
 }
 
-/* The best /0../16 covering /16 @p h below length @p below (exclusive). */
-static void
-best_short(const struct txp_fib_lpm *l, uint32_t h, int below, uint32_t *val, uint8_t *dep)
-{
-    for (int len = below - 1; len >= 0; len--) {
-        if (!l->sval[len])
-            continue;
-        uint32_t v = l->sval[len][len ? h >> (16 - len) : 0];
-        if (v != INT_MISS) {
-            *val = v;
-            *dep = (uint8_t)(len + 1);
-            return;
-        }
-    }
-    *val = INT_MISS;
-    *dep = 0;
-}
-
 static int
 short_update(struct txp_fib_lpm *l, uint32_t prefix, uint8_t plen, uint32_t value, bool del)
 {
@@ -884,34 +887,23 @@ short_update(struct txp_fib_lpm *l, uint32_t prefix, uint8_t plen, uint32_t valu
     uint32_t old = l->sval[plen][idx];
     if (del && old == INT_MISS)
         return TXP_ENOENT;
-    /* Two phases, so that running out of memory changes nothing: give the /16s under the
-     * prefix their new defaults (keeping the old ones) and build the /18s of those that hold
-     * longer prefixes into fresh blocks; then switch them all, or free the fresh blocks and
-     * put everything back. A /16 without longer prefixes needs no block: its four entries are
-     * its default, set in the second phase. */
-    uint32_t h0 = prefix >> 16, hn = 1u << (16 - plen);
-    uint64_t *keep = txp_alloc_mem(l->a, (size_t)hn * sizeof(uint64_t), 8); /* old defaults */
-    if (!keep)
-        return TXP_ENOMEM;
+    /* Two phases, so that running out of memory changes nothing: with the prefix set, build
+     * the /18s under it that hold longer prefixes (and that no longer short prefix covers)
+     * into fresh blocks; then switch them all, or free the fresh blocks and unset it. A /16
+     * without longer prefixes needs no block: its four entries are its best short prefix. */
+    uint32_t h0 = prefix >> 16, hn = 1u << (16 - plen), nf = 0;
     l->sval[plen][idx] = del ? INT_MISS : value;
-    uint32_t done = 0, nf = 0; /* /16s whose defaults were set; fresh entries built (l->fresh) */
     int rc = TXP_OK;
-    for (uint32_t i = 0; i < hn && rc == TXP_OK; i++, done++) {
-        uint32_t h = h0 + i;
-        keep[i] = (uint64_t)l->ddep[h] << 32 | l->dval[h];
-        if (l->ddep[h] > plen + 1u)
-            continue; /* a longer short prefix covers this /16 */
-        if (del)
-            best_short(l, h, plen, &l->dval[h], &l->ddep[h]);
-        else {
-            l->dval[h] = value;
-            l->ddep[h] = (uint8_t)(plen + 1);
-        }
+    for (uint32_t h = h0; h < h0 + hn && rc == TXP_OK; h++) {
         if (l->mid[h] == NULL || l->mid[h]->n == 0)
             continue;
+        uint32_t v;
+        uint8_t dep;
+        best_short(l, h, 17, &v, &dep);
+        if (dep > plen + 1u)
+            continue; /* a longer short prefix covers this /16 */
         if (!grow(l->a, (void **)&l->fresh, &l->fresh_cap, nf + 4u, sizeof(uint32_t))) {
             rc = TXP_ENOMEM;
-            done++; /* this /16's default was set */
             break;
         }
         for (uint32_t q = 0; q < 4u && rc == TXP_OK; q++)
@@ -921,24 +913,20 @@ short_update(struct txp_fib_lpm *l, uint32_t prefix, uint8_t plen, uint32_t valu
     if (rc != TXP_OK) {
         for (uint32_t k = 0; k < nf; k++)
             free_entry(l, l->fresh[k]);
-        for (uint32_t i = 0; i < done; i++) {
-            l->dval[h0 + i] = (uint32_t)keep[i];
-            l->ddep[h0 + i] = (uint8_t)(keep[i] >> 32);
-        }
         l->sval[plen][idx] = old;
-        txp_free(l->a, keep);
         return TXP_ENOMEM;
     }
     nf = 0;
-    for (uint32_t i = 0; i < hn; i++) {
-        uint32_t h = h0 + i;
-        if ((keep[i] >> 32) > plen + 1u)
+    for (uint32_t h = h0; h < h0 + hn; h++) {
+        uint32_t v;
+        uint8_t dep;
+        best_short(l, h, 17, &v, &dep);
+        if (dep > plen + 1u)
             continue;
         uint32_t *d = &l->dir[h << 2];
         if (l->mid[h] == NULL || l->mid[h]->n == 0) {
-            /* no longer prefixes: the /18s held values (no blocks) and hold the new default */
-            uint32_t def = l->ddep[h] ? E_IMM | l->dval[h] : MISS_NODE;
-            d[0] = d[1] = d[2] = d[3] = def;
+            /* no longer prefixes: the /18s held values (no blocks) and hold the new best */
+            d[0] = d[1] = d[2] = d[3] = dep ? E_IMM | v : MISS_NODE;
             continue;
         }
         for (uint32_t q = 0; q < 4u; q++) {
@@ -947,7 +935,6 @@ short_update(struct txp_fib_lpm *l, uint32_t prefix, uint8_t plen, uint32_t valu
             free_entry(l, prev);
         }
     }
-    txp_free(l->a, keep);
     if (del)
         l->count--;
     else if (old == INT_MISS)

@@ -471,8 +471,7 @@ test_lpm(void)
     struct txp_fib_lpm_mem m;
     txp_fib_lpm_memory(l, &m);
     CU_ASSERT(m.lookup > (1u << 18) * 4u);
-    /* deleting everything leaves the direct table alone, and the free space bounded by the
-     * compaction threshold (an eighth of the words in use, plus 256 words) */
+    /* deleting everything leaves only the direct table in use */
     while (nref > 0) {
         nref--;
         CU_ASSERT_EQUAL_FATAL(txp_fib_lpm_del(l, ref[nref].p, ref[nref].l), TXP_OK);

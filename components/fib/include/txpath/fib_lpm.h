@@ -13,8 +13,8 @@
  * Updates: a prefix rebuilds the subtree of each /18 it touches (for /18 and shorter, every
  * /18 under it) into a fresh block and switches the direct entry; running out of memory
  * leaves the table as it was. Blocks freed by updates are reused, and the node heap is
- * compacted when more than an eighth of it is free. Lookups see a consistent structure
- * between calls (not during one: no concurrent readers).
+ * compacted when its free words have grown by a sixteenth of those in use. Lookups see a
+ * consistent structure between calls (not during one: no concurrent readers).
  *
  * Control data: prefixes of /17../32 are kept per /16 (6 bytes each) and /0../16 in direct
  * per-length tables, so a /18 is rebuilt from its own prefixes.
