@@ -140,7 +140,8 @@ struct txp_fib_lpm {
     struct lpm_ent *ents;
     uint32_t *tw;    /* the subtree's words, offsets relative to its start */
     uint32_t *fix;   /* positions in tw of child entries, to rebase */
-    uint32_t *fresh; /* entries built by a short prefix's update, before the switch */
+    uint32_t *fresh; /* entries built by a short prefix's update, before the switch; block
+                      * sizes during a compaction */
     uint32_t ents_cap, tw_cap, fix_cap, fresh_cap, tw_len, fix_len;
     bool popcnt;
 };
@@ -266,28 +267,69 @@ txp_fib_lpm_lookup_bulk(const struct txp_fib_lpm *l, const uint32_t *addr, uint3
 
 #define HUGE_SZ ((size_t)2 << 20)
 
+/* Advise transparent huge pages for the whole pages inside [p, p + bytes) (Linux). */
+static void
+advise_huge(void *p, size_t bytes)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    uintptr_t lo = ((uintptr_t)p + 4095u) & ~(uintptr_t)4095u;
+    uintptr_t hi = ((uintptr_t)p + bytes) & ~(uintptr_t)4095u;
+    if (bytes >= HUGE_SZ && hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE); /* advice only */
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
 /*
- * Zeroed memory for a big array. With the default allocator (NULL) on Linux, an array of
- * 2 MiB or more is 2 MiB-aligned and advised for transparent huge pages before it is touched,
- * so lookups landing anywhere in megabytes of nodes do not each miss the TLB; it is still
- * released by free(), as the default allocator's blocks are. A caller's allocator is used as
- * it is.
+ * Zeroed memory for a big array. With the default allocator (NULL), plain malloc() advised
+ * for transparent huge pages before it is touched, so lookups landing anywhere in megabytes
+ * of nodes do not each miss the TLB (released by free(), as the default allocator's blocks
+ * are); a caller's allocator is used as it is.
  */
 static void *
 big_alloc(const struct txp_alloc *a, size_t bytes)
 {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    if (a == NULL && bytes >= HUGE_SZ) {
-        bytes = (bytes + HUGE_SZ - 1) & ~(HUGE_SZ - 1);
-        void *p = aligned_alloc(HUGE_SZ, bytes);
-        if (p) {
-            (void)madvise(p, bytes, MADV_HUGEPAGE); /* advice only: failure changes nothing */
-            memset(p, 0, bytes);
-        }
-        return p;
+    if (a != NULL)
+        return txp_alloc_mem(a, bytes, 64);
+    void *p = malloc(bytes);
+    if (p) {
+        advise_huge(p, bytes);
+        memset(p, 0, bytes);
     }
-#endif
-    return txp_alloc_mem(a, bytes, 64);
+    return p;
+}
+
+/*
+ * Grow the heap to @p want words, keeping its words (offsets do not change), the new ones
+ * zeroed. The default allocator's heap is grown with realloc(), which moves pages instead of
+ * copying them; a caller's allocator gets a new block and a copy.
+ */
+static bool
+heap_resize(struct txp_fib_lpm *l, uint32_t want)
+{
+    struct lpm_heap *h = &l->hp;
+    uint32_t *nb;
+    if (l->a == NULL) {
+        nb = realloc(h->base, (size_t)want * 4u);
+        if (!nb)
+            return false;
+        advise_huge(nb, (size_t)want * 4u);
+        memset(nb + h->cap, 0, (size_t)(want - h->cap) * 4u);
+    } else {
+        nb = txp_alloc_mem(l->a, (size_t)want * 4u, 64);
+        if (!nb)
+            return false;
+        if (h->base) {
+            memcpy(nb, h->base, (size_t)h->top * 4u);
+            txp_free(l->a, h->base);
+        }
+    }
+    h->base = nb;
+    h->cap = want;
+    l->view.heap = nb;
+    return true;
 }
 
 static unsigned
@@ -344,7 +386,7 @@ heap_get(struct txp_fib_lpm *l, uint32_t n)
     if (size <= 16u && (h->top & 15u) + size > 16u)
         gap = 16u - (h->top & 15u);
     if ((uint64_t)h->top + gap + size + SLACK > h->cap) {
-        /* grow by a sixteenth: at Internet scale the heap is megabytes, and copying it now
+        /* grow by a sixteenth: at Internet scale the heap is megabytes, and growing it now
          * and then is cheaper than leaving a good part of it unused */
         uint64_t want = (uint64_t)h->cap + h->cap / 16u + 4096u;
         if (want < (uint64_t)h->top + gap + size + SLACK)
@@ -352,16 +394,8 @@ heap_get(struct txp_fib_lpm *l, uint32_t n)
         want = (want + 15u) & ~(uint64_t)15u;
         if (want > E_OFF)
             return NONE;
-        uint32_t *nb = big_alloc(l->a, (size_t)want * 4u);
-        if (!nb)
+        if (!heap_resize(l, (uint32_t)want))
             return NONE;
-        if (h->base) {
-            memcpy(nb, h->base, (size_t)h->top * 4u);
-            txp_free(l->a, h->base);
-        }
-        h->base = nb;
-        h->cap = (uint32_t)want;
-        l->view.heap = nb;
     }
     if (gap) {
         uint32_t gsize;
@@ -611,14 +645,19 @@ compact(struct txp_fib_lpm *l)
     struct lpm_heap *h = &l->hp;
     struct pack p;
     pack_init(&p, NULL);
+    uint32_t nblk = 0; /* blocks, their sizes kept in l->fresh for the second pass */
     for (uint32_t j = 0; j < DIRN; j++) {
         if ((j & 3u) == 0 && (l->mid[j >> 2] == NULL || l->mid[j >> 2]->n == 0)) {
             j += 3; /* no longer prefixes in this /16: no blocks */
             continue;
         }
         uint32_t e = l->dir[j];
-        if (e != MISS_NODE && !(e & E_IMM))
-            (void)pack_place(&p, subtree_words(l, e));
+        if (e == MISS_NODE || (e & E_IMM))
+            continue;
+        if (!grow(l->a, (void **)&l->fresh, &l->fresh_cap, nblk + 1u, sizeof(uint32_t)))
+            return;
+        l->fresh[nblk] = subtree_words(l, e);
+        (void)pack_place(&p, l->fresh[nblk++]);
     }
     uint64_t want = (uint64_t)p.top + p.top / 32u + SLACK; /* room to grow a little */
     if (want > E_OFF)
@@ -628,6 +667,7 @@ compact(struct txp_fib_lpm *l)
         return;
     memcpy(nb, h->base, 3u * 4u); /* the shared miss node stays at 0 */
     pack_init(&p, nb);
+    nblk = 0;
     for (uint32_t j = 0; j < DIRN; j++) {
         if ((j & 3u) == 0 && (l->mid[j >> 2] == NULL || l->mid[j >> 2]->n == 0)) {
             j += 3;
@@ -636,7 +676,7 @@ compact(struct txp_fib_lpm *l)
         uint32_t e = l->dir[j];
         if (e == MISS_NODE || (e & E_IMM))
             continue;
-        uint32_t old = e & E_OFF, n = subtree_words(l, e);
+        uint32_t old = e & E_OFF, n = l->fresh[nblk++];
         uint32_t at = pack_place(&p, n);
         TXP_ASSERT((uint64_t)p.top + SLACK <= want);
         memcpy(nb + at, h->base + old, (size_t)n * 4u);
@@ -658,6 +698,9 @@ compact(struct txp_fib_lpm *l)
         l->dir[j] = at | (e & E_KIDS);
     }
     txp_free(l->a, h->base);
+    txp_free(l->a, l->fresh); /* the sizes: a megabyte at Internet scale, not kept */
+    l->fresh = NULL;
+    l->fresh_cap = 0;
     h->base = nb;
     l->view.heap = nb;
     h->cap = (uint32_t)want;

@@ -8,7 +8,7 @@
  * child, and where a run of equal values starts -- then its children and its runs' values.
  * A lookup of an address whose /18 has no prefix longer than /24 (nearly all of an Internet
  * table) is one direct read, then one read of a node that sits in one 64-byte line, a
- * popcount, and a read in that line, without a branch on the data.
+ * popcount, and a read in that line.
  *
  * Updates: a prefix rebuilds the subtree of each /18 it touches (for /18 and shorter, every
  * /18 under it) into a fresh block and switches the direct entry; running out of memory
@@ -84,24 +84,23 @@ uint32_t txp_fib_lpm_lookup(const struct txp_fib_lpm *l, uint32_t addr);
 
 /**
  * txp_fib_lpm_lookup() inline, for callers that look up in a tight loop (as rte_lpm_lookup is
- * inline): the common case (a /18 without prefixes longer than /24) is read here without a
- * branch on the data, the rest through txp_fib_lpm_lookup(). It uses __builtin_popcountll:
- * compile the caller with POPCNT (-mpopcnt, or -march=x86-64-v2 and newer) or it is slower
- * than the function. Same answers.
+ * inline): a value in the direct table, or a node without children (nearly all /18s of an
+ * Internet table), is read here; the rest through txp_fib_lpm_lookup(). It uses
+ * __builtin_popcountll: compile the caller with POPCNT (-mpopcnt, or -march=x86-64-v2 and
+ * newer) or it is slower than the function. Same answers.
  */
 static inline uint32_t
 txp_fib_lpm_lookup_inline(const struct txp_fib_lpm *l, uint32_t addr)
 {
     const struct txp_fib_lpm_view *v = (const struct txp_fib_lpm_view *)(const void *)l;
     uint32_t e = v->dir[addr >> 14];
-    uint32_t imm = (uint32_t)((int32_t)e >> 31); /* all ones when the entry is a value */
-    const uint32_t *w = v->heap + (e & 0x3FFFFFFFu & ~imm);
+    if (e & 0x80000000u) /* a value */
+        return e & 0x7FFFFFFFu;
+    if (__builtin_expect((e & 0x40000000u) != 0, 0)) /* a node with children */
+        return txp_fib_lpm_lookup(l, addr);
+    const uint32_t *w = v->heap + e;
     uint64_t m = (2ull << ((addr >> 8) & 63u)) - 1u;
-    /* read as a node without children even when it has some (the heap has slack for it) */
-    uint32_t x = w[1 + (unsigned)__builtin_popcountll(((uint64_t)w[0] | (uint64_t)w[1] << 32) & m)];
-    if (__builtin_expect((e & 0xC0000000u) == 0x40000000u, 0))
-        x = txp_fib_lpm_lookup(l, addr);
-    return (x & ~imm) | (e & imm & 0x7FFFFFFFu);
+    return w[1 + (unsigned)__builtin_popcountll(((uint64_t)w[0] | (uint64_t)w[1] << 32) & m)];
 }
 
 /** Look up @p n addresses (software-pipelined with prefetches). */
