@@ -658,6 +658,68 @@ skb_copy_out_csum(const struct txp_tcp_sock *sk, const struct tcp_skb *s, uint8_
     return ring_copy_out_csum(sk, s->seq, dst, n, sum);
 }
 
+/* The 16-bit halves of @p v, for a one's-complement sum. */
+static uint32_t
+csum_u32(uint32_t v)
+{
+    return (v >> 16) + (v & 0xFFFFu);
+}
+
+/*
+ * The headers of a segment without SYN (options: timestamps or none), written field by field
+ * with their sums computed from the values rather than read back from the packet (reading back
+ * bytes just stored stalls store forwarding). The bytes are exactly txp_ipv4_build's and
+ * txp_tcp_build's for the same fields. @return the TCP partial sum: pseudo-header + header.
+ */
+static uint32_t
+build_hdrs_fast(const struct txp_tcp_sock *sk, uint8_t *d, uint32_t seq, uint8_t flags, uint32_t hl,
+                uint32_t total, uint32_t tsval)
+{
+    uint8_t *t = d + IPV4_HLEN;
+    uint32_t ack = (flags & TXP_TCP_ACK) ? sk->rcv_nxt : 0;
+    uint16_t win = select_window(sk, false);
+    uint32_t ipsum, sum;
+
+    d[TXP_IPV4_OFF_VIHL] = 0x45;
+    d[TXP_IPV4_OFF_TOS] = sk->cfg.tos;
+    txp_store_be16(d + TXP_IPV4_OFF_TOTLEN, (uint16_t)total);
+    txp_store_be16(d + TXP_IPV4_OFF_ID, sk->ip_id);
+    txp_store_be16(d + TXP_IPV4_OFF_FRAG, TXP_IP_DF);
+    d[TXP_IPV4_OFF_TTL] = sk->cfg.ttl;
+    d[TXP_IPV4_OFF_PROTO] = TXP_IPPROTO_TCP;
+    txp_store_be32(d + TXP_IPV4_OFF_SADDR, sk->cfg.saddr);
+    txp_store_be32(d + TXP_IPV4_OFF_DADDR, sk->cfg.daddr);
+    ipsum = 0x4500u + sk->cfg.tos + total + sk->ip_id + TXP_IP_DF + ((uint32_t)sk->cfg.ttl << 8) +
+            TXP_IPPROTO_TCP + csum_u32(sk->cfg.saddr) + csum_u32(sk->cfg.daddr);
+    txp_store_be16(d + TXP_IPV4_OFF_CSUM, txp_csum_fold(ipsum));
+
+    txp_store_be16(t + TXP_TCP_OFF_SPORT, sk->cfg.sport);
+    txp_store_be16(t + TXP_TCP_OFF_DPORT, sk->cfg.dport);
+    txp_store_be32(t + TXP_TCP_OFF_SEQ, seq);
+    txp_store_be32(t + TXP_TCP_OFF_ACK, ack);
+    t[TXP_TCP_OFF_DOFF] = (uint8_t)((hl / 4u) << 4);
+    t[TXP_TCP_OFF_FLAGS] = flags;
+    txp_store_be16(t + TXP_TCP_OFF_WINDOW, win);
+    txp_store_be16(t + TXP_TCP_OFF_URG, 0);
+    sum = txp_csum_pseudo_ipv4(sk->cfg.saddr, sk->cfg.daddr, TXP_IPPROTO_TCP,
+                               (uint16_t)(total - IPV4_HLEN));
+    sum += sk->cfg.sport + sk->cfg.dport + csum_u32(seq) + csum_u32(ack) +
+           ((hl / 4u) << 12 | flags) + win;
+    if (hl > TCP_HLEN) {
+        uint32_t tsecr = sk->ts_recent;
+        t[TCP_HLEN + 0] = TXP_TCPOPT_NOP;
+        t[TCP_HLEN + 1] = TXP_TCPOPT_NOP;
+        t[TCP_HLEN + 2] = TXP_TCPOPT_TIMESTAMP;
+        t[TCP_HLEN + 3] = TXP_TCPOLEN_TIMESTAMP;
+        txp_store_be32(t + TCP_HLEN + 4, tsval);
+        txp_store_be32(t + TCP_HLEN + 8, tsecr);
+        sum += ((uint32_t)TXP_TCPOPT_NOP << 8 | TXP_TCPOPT_NOP) +
+               ((uint32_t)TXP_TCPOPT_TIMESTAMP << 8 | TXP_TCPOLEN_TIMESTAMP) + csum_u32(tsval) +
+               csum_u32(tsecr);
+    }
+    return sum;
+}
+
 /*
  * Build and emit one IPv4+TCP packet: seq, flags, the payload of @p s (dlen bytes; @p s may be
  * NULL when dlen is 0), pcount segments (GSO when > 1). A whole skb whose slot is not shared
@@ -672,43 +734,48 @@ transmit(struct txp_tcp_sock *sk, const struct tcp_skb *s, uint32_t seq, uint8_t
 {
     struct txp_tcp_optset o;
     struct txp_tcp_hdr th;
-    struct txp_ipv4_hdr ih;
     struct txp_pkt *p;
     uint8_t *d;
-    bool syn = (flags & TXP_TCP_SYN) != 0, zc = false;
-    int olen;
+    bool syn = (flags & TXP_TCP_SYN) != 0, zc = false, fast;
     uint32_t hl, total, sum;
+    uint32_t tsval = (uint32_t)(now / NS_PER_MS) + sk->cfg.ts_offset;
 
-    memset(&o, 0, sizeof(o));
-    o.syn = syn;
-    if (syn) {
-        o.mss = true;
-        o.mss_val = sk->advmss;
-        o.ts = sk->cfg.opt_ts;
-        o.sack_perm = sk->cfg.opt_sack;
-        o.ws = sk->cfg.opt_wscale;
-        o.ws_val = sk->cfg.rcv_wscale;
-        o.tsecr = 0;
-    } else {
-        o.ts = sk->ts_ok;
-        o.tsecr = sk->ts_recent;
-    }
-    o.tsval = (uint32_t)(now / NS_PER_MS) + sk->cfg.ts_offset;
     if (pcount > 1)
         flags |= TXP_TCP_PSH; /* GSO skbs always carry PSH (GRO flush at the receiver) */
+    /* Established segments carry timestamps or nothing (no SACK blocks are ever sent). */
+    hl = TCP_HLEN + (sk->ts_ok ? TCP_TS_ALIGNED : 0u);
+    fast = !syn && (uint64_t)IPV4_HLEN + hl + dlen <= TXP_IPV4_MAX_LEN;
+    if (!fast) {
+        int olen;
 
-    memset(&th, 0, sizeof(th));
-    olen = txp_tcp_options_write(th.opts, sizeof(th.opts), &o);
-    if (olen < 0)
-        return olen;
-    th.opt_len = (uint8_t)olen;
-    th.sport = sk->cfg.sport;
-    th.dport = sk->cfg.dport;
-    th.seq = seq;
-    th.ack_seq = (flags & TXP_TCP_ACK) ? sk->rcv_nxt : 0;
-    th.flags = flags;
-    th.window = select_window(sk, syn);
-    hl = TCP_HLEN + (uint32_t)olen;
+        memset(&o, 0, sizeof(o));
+        o.syn = syn;
+        if (syn) {
+            o.mss = true;
+            o.mss_val = sk->advmss;
+            o.ts = sk->cfg.opt_ts;
+            o.sack_perm = sk->cfg.opt_sack;
+            o.ws = sk->cfg.opt_wscale;
+            o.ws_val = sk->cfg.rcv_wscale;
+            o.tsecr = 0;
+        } else {
+            o.ts = sk->ts_ok;
+            o.tsecr = sk->ts_recent;
+        }
+        o.tsval = tsval;
+        memset(&th, 0, sizeof(th));
+        olen = txp_tcp_options_write(th.opts, sizeof(th.opts), &o);
+        if (olen < 0)
+            return olen;
+        th.opt_len = (uint8_t)olen;
+        th.sport = sk->cfg.sport;
+        th.dport = sk->cfg.dport;
+        th.seq = seq;
+        th.ack_seq = (flags & TXP_TCP_ACK) ? sk->rcv_nxt : 0;
+        th.flags = flags;
+        th.window = select_window(sk, syn);
+        hl = TCP_HLEN + (uint32_t)olen;
+    }
     total = IPV4_HLEN + hl + dlen;
 
     p = txp_pkt_alloc(sk->cfg.pool);
@@ -734,24 +801,30 @@ transmit(struct txp_tcp_sock *sk, const struct tcp_skb *s, uint32_t seq, uint8_t
         (void)txp_pkt_put(p, total);
     }
     d = txp_pkt_data(p);
-    memset(&ih, 0, sizeof(ih));
-    ih.tos = sk->cfg.tos;
-    ih.id = sk->ip_id;
-    ih.frag_off = TXP_IP_DF;
-    ih.ttl = sk->cfg.ttl;
-    ih.protocol = TXP_IPPROTO_TCP;
-    ih.saddr = sk->cfg.saddr;
-    ih.daddr = sk->cfg.daddr;
-    if (txp_ipv4_build(d, IPV4_HLEN, &ih, hl + dlen, 0) < 0 ||
-        txp_tcp_build(d + IPV4_HLEN, hl, &th) < 0) {
-        txp_pkt_free(p);
-        return TXP_EINVAL;
+    if (fast) {
+        sum = build_hdrs_fast(sk, d, seq, flags, hl, total, tsval);
+    } else {
+        struct txp_ipv4_hdr ih;
+
+        memset(&ih, 0, sizeof(ih));
+        ih.tos = sk->cfg.tos;
+        ih.id = sk->ip_id;
+        ih.frag_off = TXP_IP_DF;
+        ih.ttl = sk->cfg.ttl;
+        ih.protocol = TXP_IPPROTO_TCP;
+        ih.saddr = sk->cfg.saddr;
+        ih.daddr = sk->cfg.daddr;
+        if (txp_ipv4_build(d, IPV4_HLEN, &ih, hl + dlen, 0) < 0 ||
+            txp_tcp_build(d + IPV4_HLEN, hl, &th) < 0) {
+            txp_pkt_free(p);
+            return TXP_EINVAL;
+        }
+        /* Pseudo-header, then the TCP header (its length is a multiple of 4). */
+        sum = txp_csum_pseudo_ipv4(sk->cfg.saddr, sk->cfg.daddr, TXP_IPPROTO_TCP,
+                                   (uint16_t)(hl + dlen));
+        sum = txp_csum_partial(d + IPV4_HLEN, hl, sum);
     }
-    /* Pseudo-header, then the TCP header (its length is a multiple of 4), then the payload
-     * summed while it is copied out of the send ring. */
-    sum =
-        txp_csum_pseudo_ipv4(sk->cfg.saddr, sk->cfg.daddr, TXP_IPPROTO_TCP, (uint16_t)(hl + dlen));
-    sum = txp_csum_partial(d + IPV4_HLEN, hl, sum);
+    /* Then the payload: its stored sum, or summed while it is copied into the packet. */
     if (zc)
         sum = csum_block_add(sum, s->csum, 0);
     else if (dlen > 0)
