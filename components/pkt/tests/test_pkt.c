@@ -11,7 +11,8 @@
  *   alloc  default allocator alignment/zero-fill/bad arguments; counting allocator counters
  *          and failure injection
  *   csum   RFC 1071 vectors, a naive reference over random buffers at every start offset 0..7
- *          and length 0..64 (and long ones), split sums, starting sums, pseudo-header,
+ *          and length 0..64 (and long ones, past the 2^18-byte bulk run, all-0xFF too), split
+ *          sums, starting sums, pseudo-header,
  *          RFC 1624 incremental updates against recomputation
  *   buf    push/pull/put/append/trim/reserve at exact limits and one past them (refused, packet
  *          unchanged)
@@ -713,6 +714,41 @@ test_csum_partial_copy(void)
         }
     }
     CU_ASSERT(ok);
+}
+
+/*
+ * Buffers longer than one bulk run (2^18 bytes in the AVX2 path), of all-0xFF bytes (the
+ * largest lane growth) and random ones, summed and checksum-copied against the reference.
+ */
+static void
+test_csum_long_runs(void)
+{
+    static const size_t lens[] = {(1u << 18) - 8, 1u << 18, (1u << 18) + 8, (1u << 18) + 77,
+                                  (3u << 18) + 1448};
+    size_t cap = (3u << 18) + 1600;
+    uint8_t *src = malloc(cap);
+    uint8_t *dst = malloc(cap);
+    struct txp_rng r;
+
+    CU_ASSERT_FATAL(src != NULL && dst != NULL);
+    txp_rng_seed(&r, 1624);
+    for (int fill = 0; fill < 2; fill++) {
+        if (fill == 0)
+            memset(src, 0xFF, cap);
+        else
+            fill_random(&r, src, cap);
+        for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+            for (size_t off = 0; off < 2; off++) {
+                uint16_t want = ref_not(ref_sum16(src + off, lens[i]));
+                CU_ASSERT_EQUAL(txp_csum(src + off, lens[i]), want);
+                CU_ASSERT_EQUAL(txp_csum_fold(txp_csum_partial_copy(dst, src + off, lens[i], 0)),
+                                want);
+                CU_ASSERT_EQUAL(memcmp(dst, src + off, lens[i]), 0);
+            }
+        }
+    }
+    free(src);
+    free(dst);
 }
 
 static void
@@ -1508,15 +1544,11 @@ static const struct txp_h_test alloc_tests[] = {
 };
 
 static const struct txp_h_test csum_tests[] = {
-    TXP_H_TEST(test_csum_rfc1071_vector),
-    TXP_H_TEST(test_csum_ipv4_header_vector),
-    TXP_H_TEST(test_csum_small_cases),
-    TXP_H_TEST(test_csum_vs_reference),
-    TXP_H_TEST(test_csum_split_and_seed),
-    TXP_H_TEST(test_csum_pseudo_header),
-    TXP_H_TEST(test_csum_incremental),
-    TXP_H_TEST(test_csum_partial_copy),
-    TXP_H_TEST_END,
+    TXP_H_TEST(test_csum_rfc1071_vector), TXP_H_TEST(test_csum_ipv4_header_vector),
+    TXP_H_TEST(test_csum_small_cases),    TXP_H_TEST(test_csum_vs_reference),
+    TXP_H_TEST(test_csum_split_and_seed), TXP_H_TEST(test_csum_pseudo_header),
+    TXP_H_TEST(test_csum_incremental),    TXP_H_TEST(test_csum_partial_copy),
+    TXP_H_TEST(test_csum_long_runs),      TXP_H_TEST_END,
 };
 
 static const struct txp_h_test buf_tests[] = {

@@ -146,7 +146,12 @@ max_u32(uint32_t a, uint32_t b)
 static struct tcp_skb *
 skb_at(const struct txp_tcp_sock *sk, uint32_t i)
 {
-    return &sk->q[(sk->qhead + i) % sk->qcap];
+    /* qhead < qcap and i <= qlen <= qcap: one conditional subtraction instead of a division. */
+    uint32_t k = sk->qhead + i;
+
+    if (k >= sk->qcap)
+        k -= sk->qcap;
+    return &sk->q[k];
 }
 
 static struct tcp_skb *
@@ -1173,6 +1178,22 @@ skb_copy_in(struct txp_tcp_sock *sk, struct tcp_skb *s, const uint8_t *src, uint
     ring_copy_in(sk, sk->write_seq, src, n);
 }
 
+/*
+ * Start fetching the next chunk's source bytes and the slot they will go to while the full
+ * skb is transmitted: the copy then finds them in cache instead of waiting on each line.
+ */
+static void
+prefetch_next(const struct txp_tcp_sock *sk, const uint8_t *src, uint32_t n)
+{
+    const uint8_t *dst = sk->slot_free != SLOT_NONE ? slot_payload(sk, sk->slot_free) : NULL;
+
+    for (uint32_t off = 0; off < n; off += 64) {
+        __builtin_prefetch(src + off, 0, 3);
+        if (dst != NULL)
+            __builtin_prefetch(dst + off, 1, 3);
+    }
+}
+
 /* Give a new data skb a slot if one is free (else its bytes go to the ring). */
 static void
 skb_slot_get(struct txp_tcp_sock *sk, struct tcp_skb *s)
@@ -1241,6 +1262,7 @@ txp_tcp_sendmsg(struct txp_tcp_sock *sk, const void *data, size_t len, unsigned 
             break;
         if (skb_len(tail) < goal)
             continue;
+        prefetch_next(sk, src + copied, min_u32(goal, want - copied));
         if (forced_push(sk)) {
             mark_push(sk, tail);
             push_pending(sk, mss, NAGLE_PUSH, now_ns);
@@ -1684,7 +1706,8 @@ clean_rtx_queue(struct txp_tcp_sock *sk, uint64_t now, int64_t *rtt_us, bool *re
         if (s->sacked & SKB_RETRANS)
             sk->retrans_out -= s->pcount;
         skb_slot_put(sk, s);
-        sk->qhead = (sk->qhead + 1) % sk->qcap;
+        if (++sk->qhead == sk->qcap)
+            sk->qhead = 0;
         sk->qlen--;
         sk->nsent--;
     }
