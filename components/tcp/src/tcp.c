@@ -6,12 +6,27 @@
  * Data structure:
  *
  *   data ring (sndbuf bytes)        byte index i = seq - (isn + 1), stored at ring[i % cap]
+ *   payload slots (nslots)          [320 bytes headroom | payload ...], one skb's bytes from
+ *                                   slot.seq0, plus a release hook and the packet sharing it
  *   skb ring  (max_skbs entries)    q[qhead .. qhead+nsent)        retransmit queue (sent)
  *                                   q[qhead+nsent .. qhead+qlen)   write queue (unsent)
+ *
+ *   A data skb's bytes are in its slot (s->slot) or, when no slot was free, in the ring at
+ *   their sequence positions (the ring keeps room for every queued byte, so the send buffer
+ *   is exactly sndbuf bytes either way). sendmsg fills a slot with txp_csum_partial_copy and
+ *   keeps the payload's partial sum (s->csum, the odd-offset rule on appends), the one pass
+ *   over the bytes. transmit sends a whole, unsplit, untrimmed skb zero-copy when its slot is
+ *   not shared: a pool packet borrows the slot (txp_pkt_attach_ext), the headers go in the
+ *   slot's headroom, and the checksum is header + pseudo-header + the stored sum
+ *   (tcp_transmit_skb's clone with skb->csum). Otherwise (a previous transmission still out,
+ *   a split or partly acked skb, a ring skb) the payload is checksum-copied into a fresh
+ *   packet, as pskb_copy. A slot is free again when no skb uses it and its packet is gone.
  *
  *   snd_una <= snd_nxt <= write_seq; the sent skbs cover [snd_una, snd_nxt) exactly and the
  *   unsent ones [snd_nxt, write_seq). An skb is {seq, end_seq, flags, pcount, sacked bits,
  *   tx time}; SYN and FIN each take one sequence number and no ring byte.
+ *
+ * The bytes on the wire do not depend on where an skb's payload is kept or how it is sent.
  *
  * Entry points: txp_tcp_connect (tcp_connect), txp_tcp_input (tcp_rcv_synsent_state_process,
  * tcp_ack, RST), txp_tcp_sendmsg (tcp_sendmsg_locked, tcp_push), txp_tcp_shutdown
