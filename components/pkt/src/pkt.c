@@ -25,7 +25,15 @@
  * exactly as txp_pkt_init() leaves a caller-memory packet.
  *
  * Counters: in_use, the high-water mark, successful allocations, frees, and allocations
- * refused because the pool was empty (txp_pkt_pool_stats()).
+ * refused because the pool was empty (txp_pkt_pool_stats()); shared, attaches and unshares
+ * for packets borrowing external buffers.
+ *
+ * Shared packets (txp_pkt_attach_ext). A pool descriptor may borrow an external buffer, e.g.
+ * the TCP write queue's copy of the payload, instead of its own: buf/buf_size point at the
+ * external window (no tailroom) and ext holds the owner's release closure. The descriptor's
+ * own buffer stays reserved for it (index * stride), so txp_pkt_unshare() can always copy the
+ * window back to the same offsets; put/reserve unshare first, free releases. A shared packet
+ * still counts once in in_use: the counters describe descriptors, as before.
  *
  * Thread-safety: none inside; one pool per thread or external locking.
  */
@@ -51,6 +59,9 @@ struct txp_pkt_pool {
     uint64_t allocs;
     uint64_t frees;
     uint64_t alloc_fails;
+    uint32_t shared;
+    uint64_t attaches;
+    uint64_t unshares;
     bool owned;         /* from txp_pkt_pool_create: destroy frees the block */
     struct txp_alloc a; /* the allocator of an owned pool (alloc == NULL: malloc) */
 };
@@ -124,6 +135,8 @@ txp_pkt_put(struct txp_pkt *p, uint32_t n)
     uint8_t *tail;
 
     TXP_ASSERT(p != NULL);
+    if (p->ext != NULL)
+        txp_pkt_unshare(p);
     if (n > txp_pkt_tailroom(p))
         return NULL;
     tail = p->buf + p->data_off + p->len;
@@ -160,6 +173,8 @@ txp_pkt_reserve(struct txp_pkt *p, uint32_t headroom)
     TXP_ASSERT(p != NULL);
     if (p->len != 0)
         return TXP_EINVAL;
+    if (p->ext != NULL)
+        txp_pkt_unshare(p);
     if (headroom > p->buf_size)
         return TXP_ENOSPC;
     p->data_off = headroom;
@@ -213,6 +228,7 @@ txp_pool_fresh(struct txp_pkt_pool *pool, struct txp_pkt *p, size_t idx)
     p->len = 0;
     txp_meta_reset(&p->meta);
     p->pool = pool;
+    p->ext = NULL;
 }
 
 int
@@ -343,6 +359,13 @@ txp_pkt_free(struct txp_pkt *p)
     pool = p->pool;
     idx = txp_pool_index(pool, p);
     TXP_ASSERT(pool->live[idx] == 1); /* double free */
+    if (p->ext != NULL) {
+        struct txp_pkt_ext *ext = p->ext;
+
+        p->ext = NULL;
+        pool->shared--;
+        ext->release(ext, p);
+    }
     pool->live[idx] = 0;
     p->len = 0;
     p->next = pool->free;
@@ -374,6 +397,53 @@ txp_pkt_clone(struct txp_pkt_pool *pool, const struct txp_pkt *p)
     return c;
 }
 
+int
+txp_pkt_attach_ext(struct txp_pkt *p, struct txp_pkt_ext *ext, uint8_t *buf, uint32_t data_off,
+                   uint32_t len)
+{
+    struct txp_pkt_pool *pool;
+
+    TXP_ASSERT(p != NULL);
+    pool = p->pool;
+    if (pool == NULL || p->ext != NULL || p->len != 0 || ext == NULL || ext->release == NULL ||
+        buf == NULL)
+        return TXP_EINVAL;
+    if ((uint64_t)data_off + len > pool->buf_size)
+        return TXP_ENOSPC;
+    p->buf = buf;
+    p->buf_size = data_off + len;
+    p->data_off = data_off;
+    p->len = len;
+    p->ext = ext;
+    pool->shared++;
+    pool->attaches++;
+    return TXP_OK;
+}
+
+void
+txp_pkt_unshare(struct txp_pkt *p)
+{
+    struct txp_pkt_pool *pool;
+    struct txp_pkt_ext *ext;
+    uint8_t *own;
+
+    TXP_ASSERT(p != NULL);
+    if (p->ext == NULL)
+        return;
+    pool = p->pool;
+    TXP_ASSERT((uint64_t)p->data_off + p->len <= pool->buf_size);
+    own = pool->bufs + txp_pool_index(pool, p) * pool->stride;
+    if (p->len > 0)
+        memcpy(own + p->data_off, p->buf + p->data_off, p->len);
+    ext = p->ext;
+    p->ext = NULL;
+    pool->shared--;
+    pool->unshares++;
+    ext->release(ext, p);
+    p->buf = own;
+    p->buf_size = pool->buf_size;
+}
+
 uint32_t
 txp_pkt_pool_in_use(const struct txp_pkt_pool *pool)
 {
@@ -399,4 +469,7 @@ txp_pkt_pool_stats(const struct txp_pkt_pool *pool, struct txp_pkt_pool_stats *o
     out->allocs = pool->allocs;
     out->frees = pool->frees;
     out->alloc_fails = pool->alloc_fails;
+    out->shared = pool->shared;
+    out->attaches = pool->attaches;
+    out->unshares = pool->unshares;
 }

@@ -11,12 +11,16 @@
  *   alloc  default allocator alignment/zero-fill/bad arguments; counting allocator counters
  *          and failure injection
  *   csum   RFC 1071 vectors, a naive reference over random buffers at every start offset 0..7
- *          and length 0..64 (and long ones), split sums, starting sums, pseudo-header,
+ *          and length 0..64 (and long ones, past the 2^18-byte bulk run, all-0xFF too), split
+ *          sums, starting sums, pseudo-header,
  *          RFC 1624 incremental updates against recomputation
  *   buf    push/pull/put/append/trim/reserve at exact limits and one past them (refused, packet
  *          unchanged)
  *   pool   invalid configurations, exhaustion (NULL, counted), free and reuse, fresh-packet
  *          state, clone independence, caller-memory pools, allocation-failure injection, leaks
+ *   share  external buffers: attach (refusals leave the packet unchanged), headers pushed in
+ *          the borrowed headroom, release exactly once at free or unshare, put/reserve
+ *          unshare first, clone of a shared packet, counters, the pool empty while attaching
  *
  * Random inputs come from txp_rng with fixed seeds, so every run checks the same cases.
  */
@@ -712,6 +716,41 @@ test_csum_partial_copy(void)
     CU_ASSERT(ok);
 }
 
+/*
+ * Buffers longer than one bulk run (2^18 bytes in the AVX2 path), of all-0xFF bytes (the
+ * largest lane growth) and random ones, summed and checksum-copied against the reference.
+ */
+static void
+test_csum_long_runs(void)
+{
+    static const size_t lens[] = {(1u << 18) - 8, 1u << 18, (1u << 18) + 8, (1u << 18) + 77,
+                                  (3u << 18) + 1448};
+    size_t cap = (3u << 18) + 1600;
+    uint8_t *src = malloc(cap);
+    uint8_t *dst = malloc(cap);
+    struct txp_rng r;
+
+    CU_ASSERT_FATAL(src != NULL && dst != NULL);
+    txp_rng_seed(&r, 1624);
+    for (int fill = 0; fill < 2; fill++) {
+        if (fill == 0)
+            memset(src, 0xFF, cap);
+        else
+            fill_random(&r, src, cap);
+        for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+            for (size_t off = 0; off < 2; off++) {
+                uint16_t want = ref_not(ref_sum16(src + off, lens[i]));
+                CU_ASSERT_EQUAL(txp_csum(src + off, lens[i]), want);
+                CU_ASSERT_EQUAL(txp_csum_fold(txp_csum_partial_copy(dst, src + off, lens[i], 0)),
+                                want);
+                CU_ASSERT_EQUAL(memcmp(dst, src + off, lens[i]), 0);
+            }
+        }
+    }
+    free(src);
+    free(dst);
+}
+
 static void
 test_csum_pseudo_header(void)
 {
@@ -1264,6 +1303,217 @@ test_pool_create_alloc_failure(void)
     CU_ASSERT_EQUAL(txp_h_alloc_counter()->bytes, 0);
 }
 
+/* ------------------------------------------------------------------ share */
+
+struct ext_owner {
+    struct txp_pkt_ext ext;
+    unsigned released;
+    struct txp_pkt *last;
+};
+
+static void
+ext_owner_release(struct txp_pkt_ext *self, struct txp_pkt *p)
+{
+    struct ext_owner *o = TXP_CONTAINER_OF(self, struct ext_owner, ext);
+
+    o->released++;
+    o->last = p;
+}
+
+static struct txp_pkt_pool *
+share_pool(uint32_t count, uint32_t buf_size)
+{
+    struct txp_pkt_pool_config cfg = {count, buf_size};
+    struct txp_pkt_pool *pool = NULL;
+
+    CU_ASSERT_FATAL(txp_pkt_pool_create(&cfg, txp_h_alloc(), &pool) == TXP_OK);
+    return pool;
+}
+
+static void
+test_share_attach_refused(void)
+{
+    struct txp_pkt_pool *pool = share_pool(2, 512);
+    struct ext_owner o = {{ext_owner_release}, 0, NULL};
+    struct txp_pkt_ext none = {NULL};
+    uint8_t ext[600];
+    uint8_t mem[256];
+    struct txp_pkt cm;
+    struct txp_pkt *p = txp_pkt_alloc(pool);
+    uint8_t *own = p->buf;
+    struct txp_pkt_pool_stats st;
+
+    CU_ASSERT_FATAL(p != NULL);
+    /* Headroom 128 (a quarter of 512) + 400 bytes does not fit the own buffer. */
+    CU_ASSERT_EQUAL(txp_pkt_attach_ext(p, &o.ext, ext, 128, 400), TXP_ENOSPC);
+    CU_ASSERT_EQUAL(txp_pkt_attach_ext(p, &none, ext, 0, 10), TXP_EINVAL);
+    CU_ASSERT_EQUAL(txp_pkt_attach_ext(p, NULL, ext, 0, 10), TXP_EINVAL);
+    CU_ASSERT_EQUAL(txp_pkt_attach_ext(p, &o.ext, NULL, 0, 10), TXP_EINVAL);
+    CU_ASSERT_PTR_EQUAL(p->buf, own);
+    CU_ASSERT_FALSE(txp_pkt_shared(p));
+    /* A packet that holds data, or is shared already, is refused. */
+    CU_ASSERT_PTR_NOT_NULL(txp_pkt_put(p, 1));
+    CU_ASSERT_EQUAL(txp_pkt_attach_ext(p, &o.ext, ext, 0, 10), TXP_EINVAL);
+    txp_pkt_trim(p, 0);
+    CU_ASSERT_EQUAL(txp_pkt_attach_ext(p, &o.ext, ext, 100, 384), TXP_OK); /* exactly fits */
+    CU_ASSERT_EQUAL(txp_pkt_attach_ext(p, &o.ext, ext, 0, 10), TXP_EINVAL);
+    /* A caller-memory packet has no own pool buffer to fall back on. */
+    CU_ASSERT_FATAL(txp_pkt_init(&cm, mem, sizeof(mem), 64) == TXP_OK);
+    CU_ASSERT_EQUAL(txp_pkt_attach_ext(&cm, &o.ext, ext, 0, 10), TXP_EINVAL);
+    txp_pkt_pool_stats(pool, &st);
+    CU_ASSERT_EQUAL(st.attaches, 1);
+    CU_ASSERT_EQUAL(st.shared, 1);
+    txp_pkt_free(p);
+    CU_ASSERT_EQUAL(o.released, 1);
+    txp_pkt_pool_stats(pool, &st);
+    CU_ASSERT_EQUAL(st.shared, 0);
+    CU_ASSERT_EQUAL(st.in_use, 0);
+    txp_pkt_pool_destroy(pool);
+    CU_ASSERT_EQUAL(txp_h_alloc_counter()->outstanding, 0);
+}
+
+static void
+test_share_push_free(void)
+{
+    struct txp_pkt_pool *pool = share_pool(2, 2048);
+    struct ext_owner o = {{ext_owner_release}, 0, NULL};
+    uint8_t ext[512];
+    struct txp_pkt *p = txp_pkt_alloc(pool);
+    struct txp_pkt_pool_stats st;
+    uint8_t *h;
+
+    for (size_t i = 0; i < sizeof(ext); i++)
+        ext[i] = (uint8_t)i;
+    CU_ASSERT_FATAL(p != NULL);
+    CU_ASSERT_EQUAL_FATAL(txp_pkt_attach_ext(p, &o.ext, ext + 8, 200, 100), TXP_OK);
+    CU_ASSERT(txp_pkt_shared(p));
+    CU_ASSERT_PTR_EQUAL(txp_pkt_data(p), ext + 208);
+    CU_ASSERT_EQUAL(p->len, 100);
+    CU_ASSERT_EQUAL(txp_pkt_headroom(p), 200);
+    CU_ASSERT_EQUAL(txp_pkt_tailroom(p), 0);
+    /* Headers go in the borrowed headroom; the packet stays shared. */
+    h = txp_pkt_push(p, 14);
+    CU_ASSERT_PTR_EQUAL(h, ext + 194);
+    memset(h, 0xEE, 14);
+    CU_ASSERT(txp_pkt_shared(p));
+    CU_ASSERT_PTR_NOT_NULL(txp_pkt_pull(p, 14));
+    txp_pkt_trim(p, 50);
+    CU_ASSERT(txp_pkt_shared(p));
+    CU_ASSERT_EQUAL(o.released, 0);
+    txp_pkt_free(p);
+    CU_ASSERT_EQUAL(o.released, 1);
+    CU_ASSERT_PTR_EQUAL(o.last, p);
+    CU_ASSERT_EQUAL(ext[208], 208); /* the owner's bytes were never written */
+    /* The descriptor comes back as a fresh packet over its own buffer. */
+    p = txp_pkt_alloc(pool);
+    CU_ASSERT_FATAL(p != NULL);
+    CU_ASSERT_FALSE(txp_pkt_shared(p));
+    CU_ASSERT_EQUAL(p->buf_size, 2048);
+    CU_ASSERT_EQUAL(txp_pkt_tailroom(p), 2048 - TXP_PKT_HEADROOM);
+    txp_pkt_free(p);
+    CU_ASSERT_EQUAL(o.released, 1);
+    txp_pkt_pool_stats(pool, &st);
+    CU_ASSERT_EQUAL(st.attaches, 1);
+    CU_ASSERT_EQUAL(st.unshares, 0);
+    txp_pkt_pool_destroy(pool);
+    CU_ASSERT_EQUAL(txp_h_alloc_counter()->outstanding, 0);
+}
+
+static void
+test_share_unshare(void)
+{
+    struct txp_pkt_pool *pool = share_pool(3, 2048);
+    struct ext_owner o = {{ext_owner_release}, 0, NULL};
+    uint8_t ext[512];
+    struct txp_pkt *p = txp_pkt_alloc(pool);
+    struct txp_pkt *c;
+    struct txp_pkt_pool_stats st;
+    uint8_t *t;
+
+    for (size_t i = 0; i < sizeof(ext); i++)
+        ext[i] = (uint8_t)(i * 7u);
+    CU_ASSERT_FATAL(p != NULL);
+    CU_ASSERT_EQUAL_FATAL(txp_pkt_attach_ext(p, &o.ext, ext, 192, 300), TXP_OK);
+    CU_ASSERT_PTR_NOT_NULL(txp_pkt_push(p, 20));
+    p->meta.mark = 9;
+    /* A clone of a shared packet is an ordinary copy; the original stays shared. */
+    c = txp_pkt_clone(pool, p);
+    CU_ASSERT_FATAL(c != NULL);
+    CU_ASSERT_FALSE(txp_pkt_shared(c));
+    CU_ASSERT(txp_pkt_shared(p));
+    CU_ASSERT_EQUAL(memcmp(txp_pkt_data(c), ext + 172, 320), 0);
+    CU_ASSERT_EQUAL(c->meta.mark, 9);
+    txp_pkt_free(c);
+    CU_ASSERT_EQUAL(o.released, 0);
+    /* unshare: same window, same bytes, own buffer, released once. */
+    txp_pkt_unshare(p);
+    CU_ASSERT_FALSE(txp_pkt_shared(p));
+    CU_ASSERT_EQUAL(o.released, 1);
+    CU_ASSERT_EQUAL(txp_pkt_headroom(p), 172);
+    CU_ASSERT_EQUAL(p->len, 320);
+    CU_ASSERT_EQUAL(p->buf_size, 2048);
+    CU_ASSERT(txp_pkt_data(p) < ext || txp_pkt_data(p) >= ext + sizeof(ext));
+    CU_ASSERT_EQUAL(memcmp(txp_pkt_data(p), ext + 172, 320), 0);
+    txp_pkt_data(p)[0] ^= 0xFF; /* writable now, and the owner's copy is untouched */
+    CU_ASSERT_EQUAL(ext[172], (uint8_t)(172 * 7u));
+    txp_pkt_unshare(p); /* not shared: nothing happens */
+    CU_ASSERT_EQUAL(o.released, 1);
+    txp_pkt_free(p);
+    CU_ASSERT_EQUAL(o.released, 1);
+    /* put unshares first, so the tailroom is the own buffer's. */
+    p = txp_pkt_alloc(pool);
+    CU_ASSERT_FATAL(p != NULL);
+    CU_ASSERT_EQUAL_FATAL(txp_pkt_attach_ext(p, &o.ext, ext, 192, 100), TXP_OK);
+    t = txp_pkt_put(p, 4);
+    CU_ASSERT_PTR_NOT_NULL(t);
+    CU_ASSERT_FALSE(txp_pkt_shared(p));
+    CU_ASSERT_EQUAL(o.released, 2);
+    CU_ASSERT_EQUAL(p->len, 104);
+    CU_ASSERT_EQUAL(memcmp(txp_pkt_data(p), ext + 192, 100), 0);
+    txp_pkt_free(p);
+    /* reserve on an emptied shared packet gives the own buffer back too. */
+    p = txp_pkt_alloc(pool);
+    CU_ASSERT_FATAL(p != NULL);
+    CU_ASSERT_EQUAL_FATAL(txp_pkt_attach_ext(p, &o.ext, ext, 192, 100), TXP_OK);
+    txp_pkt_trim(p, 0);
+    CU_ASSERT_EQUAL(txp_pkt_reserve(p, 1000), TXP_OK);
+    CU_ASSERT_FALSE(txp_pkt_shared(p));
+    CU_ASSERT_EQUAL(o.released, 3);
+    txp_pkt_free(p);
+    txp_pkt_pool_stats(pool, &st);
+    CU_ASSERT_EQUAL(st.attaches, 3);
+    CU_ASSERT_EQUAL(st.unshares, 3);
+    CU_ASSERT_EQUAL(st.shared, 0);
+    CU_ASSERT_EQUAL(st.in_use, 0);
+    txp_pkt_pool_destroy(pool);
+    CU_ASSERT_EQUAL(txp_h_alloc_counter()->outstanding, 0);
+}
+
+static void
+test_share_pool_empty(void)
+{
+    struct txp_pkt_pool *pool = share_pool(1, 2048);
+    struct ext_owner o = {{ext_owner_release}, 0, NULL};
+    uint8_t ext[512];
+    struct txp_pkt *p = txp_pkt_alloc(pool);
+    struct txp_pkt_pool_stats st;
+
+    CU_ASSERT_FATAL(p != NULL);
+    CU_ASSERT_EQUAL_FATAL(txp_pkt_attach_ext(p, &o.ext, ext, 192, 64), TXP_OK);
+    /* A shared packet holds its descriptor: the pool is empty, and a clone is refused. */
+    CU_ASSERT_PTR_NULL(txp_pkt_alloc(pool));
+    CU_ASSERT_PTR_NULL(txp_pkt_clone(pool, p));
+    txp_pkt_pool_stats(pool, &st);
+    CU_ASSERT_EQUAL(st.in_use, 1);
+    CU_ASSERT_EQUAL(st.shared, 1);
+    CU_ASSERT_EQUAL(st.alloc_fails, 2);
+    txp_pkt_free(p);
+    CU_ASSERT_EQUAL(o.released, 1);
+    txp_pkt_free(NULL);
+    txp_pkt_pool_destroy(pool);
+    CU_ASSERT_EQUAL(txp_h_alloc_counter()->outstanding, 0);
+}
+
 /* ------------------------------------------------------------------ registry */
 
 static const struct txp_h_test err_tests[] = {
@@ -1294,15 +1544,11 @@ static const struct txp_h_test alloc_tests[] = {
 };
 
 static const struct txp_h_test csum_tests[] = {
-    TXP_H_TEST(test_csum_rfc1071_vector),
-    TXP_H_TEST(test_csum_ipv4_header_vector),
-    TXP_H_TEST(test_csum_small_cases),
-    TXP_H_TEST(test_csum_vs_reference),
-    TXP_H_TEST(test_csum_split_and_seed),
-    TXP_H_TEST(test_csum_pseudo_header),
-    TXP_H_TEST(test_csum_incremental),
-    TXP_H_TEST(test_csum_partial_copy),
-    TXP_H_TEST_END,
+    TXP_H_TEST(test_csum_rfc1071_vector), TXP_H_TEST(test_csum_ipv4_header_vector),
+    TXP_H_TEST(test_csum_small_cases),    TXP_H_TEST(test_csum_vs_reference),
+    TXP_H_TEST(test_csum_split_and_seed), TXP_H_TEST(test_csum_pseudo_header),
+    TXP_H_TEST(test_csum_incremental),    TXP_H_TEST(test_csum_partial_copy),
+    TXP_H_TEST(test_csum_long_runs),      TXP_H_TEST_END,
 };
 
 static const struct txp_h_test buf_tests[] = {
@@ -1323,6 +1569,14 @@ static const struct txp_h_test pool_tests[] = {
     TXP_H_TEST_END,
 };
 
+static const struct txp_h_test share_tests[] = {
+    TXP_H_TEST(test_share_attach_refused),
+    TXP_H_TEST(test_share_push_free),
+    TXP_H_TEST(test_share_unshare),
+    TXP_H_TEST(test_share_pool_empty),
+    TXP_H_TEST_END,
+};
+
 /* clang-format off */
 static const struct txp_h_suite suites[] = {
     TXP_H_SUITE("err", NULL, NULL, err_tests),
@@ -1331,6 +1585,7 @@ static const struct txp_h_suite suites[] = {
     TXP_H_SUITE("csum", NULL, NULL, csum_tests),
     TXP_H_SUITE("buf", NULL, NULL, buf_tests),
     TXP_H_SUITE("pool", pool_suite_init, NULL, pool_tests),
+    TXP_H_SUITE("share", pool_suite_init, NULL, share_tests),
     TXP_H_SUITE_END,
 };
 /* clang-format on */

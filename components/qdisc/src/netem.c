@@ -424,6 +424,8 @@ netem_enqueue_depth(struct txp_qdisc *q, struct txp_pkt *p, uint64_t now, struct
         if (p->len) {
             uint32_t pos = below(&n->prng, p->len);
             uint32_t bit = below(&n->prng, 8);
+            /* skb_unshare: a packet sharing the TCP write queue's bytes gets its own copy. */
+            txp_pkt_unshare(p);
             txp_pkt_data(p)[pos] ^= (uint8_t)(1u << bit);
             q->stats.corrupted++;
         }

@@ -394,6 +394,13 @@ struct run {
     uint64_t last_t;
 };
 
+static void
+corrupt_owner_release(struct txp_pkt_ext *self, struct txp_pkt *p)
+{
+    (void)self;
+    (void)p;
+}
+
 static struct txp_qdisc *
 mk_netem(const char *spec, struct txp_pkt_pool *dup_pool)
 {
@@ -573,6 +580,31 @@ test_netem_random(void)
         bits += __builtin_popcount(txp_pkt_data(p)[i]);
     CU_ASSERT_EQUAL(bits, 1);
     txp_pkt_free(p);
+    txp_qdisc_destroy(q, NULL);
+
+    /* corrupt on a packet sharing another owner's bytes (the TCP write queue's): the bit is
+     * flipped in the packet's own copy (skb_unshare), the owner's bytes stay as they were. */
+    q = mk_netem("netem corrupt 100% seed 5", NULL);
+    {
+        static uint8_t owner[256];
+        static struct txp_pkt_ext ext;
+        ext.release = corrupt_owner_release;
+        memset(owner, 0, sizeof owner);
+        p = txp_pkt_alloc(pool);
+        CU_ASSERT_FATAL(p != NULL);
+        CU_ASSERT_FATAL(txp_pkt_attach_ext(p, &ext, owner, 64, 60) == TXP_OK);
+        txp_qdisc_enqueue(q, p, 0, &to_free);
+        p = txp_qdisc_dequeue(q, 0);
+        CU_ASSERT_FATAL(p != NULL);
+        CU_ASSERT_FALSE(txp_pkt_shared(p));
+        bits = 0;
+        for (int i = 0; i < 60; i++)
+            bits += __builtin_popcount(txp_pkt_data(p)[i]);
+        CU_ASSERT_EQUAL(bits, 1);
+        for (size_t i = 0; i < sizeof owner; i++)
+            CU_ASSERT_EQUAL_FATAL(owner[i], 0);
+        txp_pkt_free(p);
+    }
     txp_qdisc_destroy(q, NULL);
 
     /* ecn: ECT(0) IPv4 packets are marked CE (checksum updated) instead of dropped */

@@ -433,6 +433,10 @@ txp_ring_xmit(struct txp_ring *r, struct txp_pkt *p, const struct txp_ring_frag 
         return TXP_EMSGSIZE;
     }
     uint32_t pad = total < TXP_RING_MIN_FRAME ? TXP_RING_MIN_FRAME - (uint32_t)total : 0;
+    /* skb_pad on a cloned skb reallocates: a packet sharing another's bytes (the TCP write
+     * queue's) gets its own buffer (same data), so the padding depends on its own tailroom. */
+    if (pad && nfrags == 0)
+        txp_pkt_unshare(p);
     bool pad_inline = pad && nfrags == 0 && txp_pkt_tailroom(p) >= pad;
     if (pad && !pad_inline)
         count++;

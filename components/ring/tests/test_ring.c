@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * txpath ring unit tests: descriptor layout, transmit and doorbell, device model, completion,
- * stop/wake thresholds, BQL, padding, bad input, the qdisc_run model and the pcap backend.
- * Expected numbers come from e1000's formulas (linux-facts.md section 7) worked by hand.
+ * stop/wake thresholds, BQL, padding (also of a shared packet), bad input, the qdisc_run model and
+ * the pcap backend. Expected numbers come from e1000's formulas (linux-facts.md section 7) worked
+ * by hand.
  */
 #define _POSIX_C_SOURCE 200809L /* open_memstream, mkstemp */
 #include <pthread.h>
@@ -632,6 +633,48 @@ test_padding(void)
     T_ASSERT_NO_LEAKS();
 }
 
+/* A short frame sharing another owner's bytes (the TCP write queue's) is padded in its own
+ * buffer, as a cloned skb is reallocated by skb_pad: inline, one descriptor, owner untouched. */
+struct t_ext {
+    struct txp_pkt_ext ext;
+    unsigned released;
+};
+
+static void
+t_ext_release(struct txp_pkt_ext *self, struct txp_pkt *p)
+{
+    (void)p;
+    TXP_CONTAINER_OF(self, struct t_ext, ext)->released++;
+}
+
+static void
+test_padding_shared(void)
+{
+    t_reset();
+    struct txp_ring *r = t_ring(256, 0, false);
+    struct t_ext o = {{t_ext_release}, 0};
+    uint8_t owner[256];
+    memset(owner, 0x5A, sizeof owner);
+    struct txp_pkt *p = txp_pkt_alloc(pool);
+    CU_ASSERT_FATAL(p != NULL);
+    CU_ASSERT_FATAL(txp_pkt_attach_ext(p, &o.ext, owner, 100, 42) == TXP_OK);
+    CU_ASSERT_EQUAL(txp_pkt_tailroom(p), 0);
+    CU_ASSERT_EQUAL(txp_ring_xmit(r, p, NULL, 0, false, 0), TXP_OK);
+    CU_ASSERT_FALSE(txp_pkt_shared(p));
+    CU_ASSERT_EQUAL(o.released, 1);
+    CU_ASSERT_EQUAL(p->len, 60);
+    CU_ASSERT_EQUAL(txp_ring_next_to_use(r), 1); /* inline padding: no zero-block descriptor */
+    CU_ASSERT_EQUAL(owner[142], 0x5A);
+    CU_ASSERT_EQUAL(txp_ring_dev_run(r, 0, 0), 1);
+    CU_ASSERT_EQUAL_FATAL(cap.n, 1);
+    CU_ASSERT_EQUAL(cap.len[0], 60);
+    CU_ASSERT_EQUAL(memcmp(cap.data[0], owner + 100, 42), 0);
+    static const uint8_t zeros[18];
+    CU_ASSERT_EQUAL(memcmp(cap.data[0] + 42, zeros, 18), 0);
+    txp_ring_destroy(r);
+    T_ASSERT_NO_LEAKS();
+}
+
 /* ---------------------------------------------------------------- bad input */
 
 struct t_snapshot {
@@ -1176,10 +1219,13 @@ test_ptr_threads(void)
 
 static const struct txp_h_test desc_tests[] = {
     TXP_H_TEST(test_desc_layout), TXP_H_TEST(test_config), TXP_H_TEST(test_dump), TXP_H_TEST_END};
-static const struct txp_h_test xmit_tests[] = {
-    TXP_H_TEST(test_xmit_single), TXP_H_TEST(test_xmit_int_delay),
-    TXP_H_TEST(test_xmit_frags),  TXP_H_TEST(test_xmit_more_doorbell),
-    TXP_H_TEST(test_padding),     TXP_H_TEST_END};
+static const struct txp_h_test xmit_tests[] = {TXP_H_TEST(test_xmit_single),
+                                               TXP_H_TEST(test_xmit_int_delay),
+                                               TXP_H_TEST(test_xmit_frags),
+                                               TXP_H_TEST(test_xmit_more_doorbell),
+                                               TXP_H_TEST(test_padding),
+                                               TXP_H_TEST(test_padding_shared),
+                                               TXP_H_TEST_END};
 static const struct txp_h_test dev_tests[] = {
     TXP_H_TEST(test_dev_rate), TXP_H_TEST(test_clean_partial), TXP_H_TEST(test_pcap_backend),
     TXP_H_TEST(test_afpacket_args), TXP_H_TEST_END};

@@ -14,7 +14,10 @@
  *  - no data is sent past snd_una + snd_wnd, and packets in flight never exceed cwnd;
  *  - an invalid ACK (beyond snd_nxt) leaves the socket's state unchanged;
  *  - unless the connection was aborted, once the peer acknowledges everything every written
- *    byte has been emitted and snd_una == write_seq.
+ *    byte has been emitted and snd_una == write_seq;
+ *  - the last packet emitted is kept until the next one (a transmission still in flight, so a
+ *    retransmission of the same bytes must not share them) and the final one past
+ *    txp_tcp_destroy, which must leave it unshared with the same bytes and checksums.
  *
  * Input: 4 header bytes [options bits, mtu index, window scale, gso], then 4-byte records
  * [op, a, b, c]: op % 10 = 0 write (a*256+b bytes, c & 1 MSG_MORE), 1 ACK of a fraction a/255
@@ -51,6 +54,7 @@ struct fz {
     uint32_t written;
     uint32_t offered; /* written + the bytes of a sendmsg in progress */
     bool fin_sent;
+    struct txp_pkt *held; /* the last packet emitted, still "in flight" */
 };
 
 static struct fz *F;
@@ -79,6 +83,20 @@ be32(const uint8_t *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* Both checksums of an emitted packet verify. @return its total length. */
+static size_t
+check_csums(const struct txp_pkt *p)
+{
+    const uint8_t *d = txp_pkt_data(p);
+    FZ_CHECK(p->len >= 40 && d[0] == 0x45 && d[9] == 6);
+    size_t tot = (size_t)d[2] << 8 | d[3];
+    FZ_CHECK(tot == p->len);
+    FZ_CHECK(fold(sum16(d, 20, 0)) == 0xffff);
+    uint32_t ph = sum16(d + 12, 8, 0) + 6 + (uint32_t)(tot - 20);
+    FZ_CHECK(fold(sum16(d + 20, tot - 20, ph)) == 0xffff);
+    return tot;
+}
+
 static void
 on_out(struct txp_tcp_out *self, struct txp_pkt *p, uint64_t now)
 {
@@ -86,12 +104,7 @@ on_out(struct txp_tcp_out *self, struct txp_pkt *p, uint64_t now)
     const uint8_t *d = txp_pkt_data(p);
     struct txp_tcp_info in;
     (void)now;
-    FZ_CHECK(p->len >= 40 && d[0] == 0x45 && d[9] == 6);
-    size_t tot = (size_t)d[2] << 8 | d[3];
-    FZ_CHECK(tot == p->len);
-    FZ_CHECK(fold(sum16(d, 20, 0)) == 0xffff);
-    uint32_t ph = sum16(d + 12, 8, 0) + 6 + (uint32_t)(tot - 20);
-    FZ_CHECK(fold(sum16(d + 20, tot - 20, ph)) == 0xffff);
+    size_t tot = check_csums(p);
     const uint8_t *t = d + 20;
     size_t hl = (size_t)(t[12] >> 4) * 4;
     FZ_CHECK(hl >= 20 && hl <= tot - 20);
@@ -115,7 +128,10 @@ on_out(struct txp_tcp_out *self, struct txp_pkt *p, uint64_t now)
         FZ_CHECK(seq + n == ISN + 1 + f->written);
         f->fin_sent = true;
     }
-    txp_pkt_free(p);
+    if (f->held != NULL)
+        FZ_CHECK(check_csums(f->held) == f->held->len); /* not disturbed by later sends */
+    txp_pkt_free(f->held);
+    f->held = p;
 }
 
 static size_t
@@ -291,6 +307,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FZ_CHECK(F->seen[k]);
     }
     txp_tcp_destroy(sk);
+    if (F->held != NULL) {
+        FZ_CHECK(!txp_pkt_shared(F->held));
+        (void)check_csums(F->held);
+        txp_pkt_free(F->held);
+        F->held = NULL;
+    }
     FZ_CHECK(txp_pkt_pool_in_use(pool) == 0);
     txp_pkt_pool_destroy(pool);
     return 0;

@@ -6,12 +6,27 @@
  * Data structure:
  *
  *   data ring (sndbuf bytes)        byte index i = seq - (isn + 1), stored at ring[i % cap]
+ *   payload slots (nslots)          [320 bytes headroom | payload ...], one skb's bytes from
+ *                                   slot.seq0, plus a release hook and the packet sharing it
  *   skb ring  (max_skbs entries)    q[qhead .. qhead+nsent)        retransmit queue (sent)
  *                                   q[qhead+nsent .. qhead+qlen)   write queue (unsent)
+ *
+ *   A data skb's bytes are in its slot (s->slot) or, when no slot was free, in the ring at
+ *   their sequence positions (the ring keeps room for every queued byte, so the send buffer
+ *   is exactly sndbuf bytes either way). sendmsg fills a slot with txp_csum_partial_copy and
+ *   keeps the payload's partial sum (s->csum, the odd-offset rule on appends), the one pass
+ *   over the bytes. transmit sends a whole, unsplit, untrimmed skb zero-copy when its slot is
+ *   not shared: a pool packet borrows the slot (txp_pkt_attach_ext), the headers go in the
+ *   slot's headroom, and the checksum is header + pseudo-header + the stored sum
+ *   (tcp_transmit_skb's clone with skb->csum). Otherwise (a previous transmission still out,
+ *   a split or partly acked skb, a ring skb) the payload is checksum-copied into a fresh
+ *   packet, as pskb_copy. A slot is free again when no skb uses it and its packet is gone.
  *
  *   snd_una <= snd_nxt <= write_seq; the sent skbs cover [snd_una, snd_nxt) exactly and the
  *   unsent ones [snd_nxt, write_seq). An skb is {seq, end_seq, flags, pcount, sacked bits,
  *   tx time}; SYN and FIN each take one sequence number and no ring byte.
+ *
+ * The bytes on the wire do not depend on where an skb's payload is kept or how it is sent.
  *
  * Entry points: txp_tcp_connect (tcp_connect), txp_tcp_input (tcp_rcv_synsent_state_process,
  * tcp_ack, RST), txp_tcp_sendmsg (tcp_sendmsg_locked, tcp_push), txp_tcp_shutdown
@@ -60,12 +75,35 @@
 #define TCP_HLEN 20u
 #define TCP_TS_ALIGNED 12u
 
+#define SLOT_NONE UINT32_MAX
+/* Payload offset inside a slot: room for a pool packet's headroom (TXP_PKT_HEADROOM) plus an
+ * IPv4 header (20) and the largest TCP header (60), rounded up to a cache line. */
+#define SLOT_PAYLOAD_OFF 320u
+#define SLOT_ALIGN 64u
+
 struct tcp_skb {
     uint32_t seq, end_seq;
     uint32_t pcount;
+    uint32_t slot;  /* payload slot index, or SLOT_NONE: the bytes are in the ring */
+    uint32_t csum;  /* partial sum of the payload [seq, end_seq) when csum_ok */
     uint8_t flags;  /* TXP_TCP_* (ACK, PSH, SYN, FIN) */
     uint8_t sacked; /* SKB_* */
+    bool csum_ok;   /* csum covers the whole payload (never split, trimmed or evicted) */
     uint64_t tx_ns; /* last (re)transmission */
+};
+
+/*
+ * A payload slot: one skb's bytes at SLOT_PAYLOAD_OFF of a fixed-size block, with headroom in
+ * front for the headers of a zero-copy transmission (a pool packet attached to the slot with
+ * txp_pkt_attach_ext; at most one at a time, as Linux copies a still-cloned skb).
+ */
+struct tcp_slot {
+    struct txp_pkt_ext ext;  /* release hook of the attached transmission */
+    struct txp_tcp_sock *sk; /* back pointer for the hook */
+    struct txp_pkt *clone;   /* the transmission sharing the slot, or NULL */
+    uint32_t seq0;           /* sequence number of the slot's first payload byte */
+    uint32_t refs;           /* skbs whose bytes live here (the halves of a split share it) */
+    uint32_t next_free;      /* free list link */
 };
 
 struct txp_tcp_sock {
@@ -87,6 +125,9 @@ struct txp_tcp_sock {
     uint16_t ip_id;
     uint8_t *ring;
     uint32_t ring_cap, data_base;
+    uint8_t *slot_mem; /* nslots x slot_size bytes */
+    struct tcp_slot *slots;
+    uint32_t nslots, slot_size, slot_cap, slot_free;
     struct tcp_skb *q;
     uint32_t qcap, qhead, qlen, nsent;
     struct txp_tcp_info st; /* counters only */
@@ -120,7 +161,12 @@ max_u32(uint32_t a, uint32_t b)
 static struct tcp_skb *
 skb_at(const struct txp_tcp_sock *sk, uint32_t i)
 {
-    return &sk->q[(sk->qhead + i) % sk->qcap];
+    /* qhead < qcap and i <= qlen <= qcap: one conditional subtraction instead of a division. */
+    uint32_t k = sk->qhead + i;
+
+    if (k >= sk->qcap)
+        k -= sk->qcap;
+    return &sk->q[k];
 }
 
 static struct tcp_skb *
@@ -346,6 +392,81 @@ config_check(const struct txp_tcp_config *c)
     return TXP_OK;
 }
 
+/* ---- payload slots ------------------------------------------------------------------------ */
+
+/*
+ * Slot geometry: a slot holds the largest skb payload (size_goal <= max(mtu, gso_max_size))
+ * behind SLOT_PAYLOAD_OFF bytes of headroom. There are enough slots for the send buffer twice
+ * over in slot-sized pieces (plus a few), at most one per skb descriptor; when they run out an
+ * skb keeps its bytes in the ring and is sent by copy, so the count changes speed, never output.
+ */
+static void
+slots_size(const struct txp_tcp_config *cfg, uint32_t *nslots, uint32_t *size, uint32_t *cap)
+{
+    uint32_t c = max_u32(cfg->mtu, cfg->gso_max_size);
+    uint32_t sz = (SLOT_PAYLOAD_OFF + c + SLOT_ALIGN - 1) & ~(SLOT_ALIGN - 1);
+    uint64_t n = 2ull * cfg->sndbuf / sz + 8;
+
+    *cap = c;
+    *size = sz;
+    *nslots = (uint32_t)(n < cfg->max_skbs ? n : cfg->max_skbs);
+}
+
+static void slot_release(struct txp_pkt_ext *self, struct txp_pkt *p);
+
+static void
+slots_init(struct txp_tcp_sock *sk)
+{
+    sk->slot_free = SLOT_NONE;
+    for (uint32_t i = sk->nslots; i-- > 0;) {
+        struct tcp_slot *sl = &sk->slots[i];
+        sl->ext.release = slot_release;
+        sl->sk = sk;
+        sl->clone = NULL;
+        sl->refs = 0;
+        sl->next_free = sk->slot_free;
+        sk->slot_free = i;
+    }
+}
+
+static uint8_t *
+slot_payload(const struct txp_tcp_sock *sk, uint32_t i)
+{
+    return sk->slot_mem + (size_t)i * sk->slot_size + SLOT_PAYLOAD_OFF;
+}
+
+static void
+slot_maybe_free(struct txp_tcp_sock *sk, struct tcp_slot *sl)
+{
+    if (sl->refs == 0 && sl->clone == NULL) {
+        sl->next_free = sk->slot_free;
+        sk->slot_free = (uint32_t)(sl - sk->slots);
+    }
+}
+
+/* The pool packet sharing the slot let go of it (freed or unshared downstream). */
+static void
+slot_release(struct txp_pkt_ext *self, struct txp_pkt *p)
+{
+    struct tcp_slot *sl = TXP_CONTAINER_OF(self, struct tcp_slot, ext);
+
+    (void)p;
+    sl->clone = NULL;
+    slot_maybe_free(sl->sk, sl);
+}
+
+/* An skb stops using its slot (acked, purged, or its bytes moved to the ring). */
+static void
+skb_slot_put(struct txp_tcp_sock *sk, struct tcp_skb *s)
+{
+    if (s->slot != SLOT_NONE) {
+        struct tcp_slot *sl = &sk->slots[s->slot];
+        sl->refs--;
+        s->slot = SLOT_NONE;
+        slot_maybe_free(sk, sl);
+    }
+}
+
 int
 txp_tcp_create(const struct txp_tcp_config *cfg, const struct txp_alloc *a,
                struct txp_tcp_sock **out)
@@ -361,17 +482,22 @@ txp_tcp_create(const struct txp_tcp_config *cfg, const struct txp_alloc *a,
     if (sk == NULL)
         return TXP_ENOMEM;
     memset(sk, 0, sizeof(*sk));
+    slots_size(cfg, &sk->nslots, &sk->slot_size, &sk->slot_cap);
     sk->ring = txp_alloc_mem(a, cfg->sndbuf, 16);
     sk->q =
         txp_alloc_mem(a, (size_t)cfg->max_skbs * sizeof(struct tcp_skb), _Alignof(struct tcp_skb));
-    if (sk->ring == NULL || sk->q == NULL) {
-        if (sk->ring)
-            txp_free(a, sk->ring);
-        if (sk->q)
-            txp_free(a, sk->q);
+    sk->slot_mem = txp_alloc_mem(a, (size_t)sk->nslots * sk->slot_size, SLOT_ALIGN);
+    sk->slots =
+        txp_alloc_mem(a, (size_t)sk->nslots * sizeof(struct tcp_slot), _Alignof(struct tcp_slot));
+    if (sk->ring == NULL || sk->q == NULL || sk->slot_mem == NULL || sk->slots == NULL) {
+        txp_free(a, sk->ring);
+        txp_free(a, sk->q);
+        txp_free(a, sk->slot_mem);
+        txp_free(a, sk->slots);
         txp_free(a, sk);
         return TXP_ENOMEM;
     }
+    slots_init(sk);
     sk->cfg = *cfg;
     sk->a = a;
     sk->ring_cap = cfg->sndbuf;
@@ -401,8 +527,14 @@ txp_tcp_destroy(struct txp_tcp_sock *sk)
     if (sk == NULL)
         return;
     a = sk->a;
+    /* A transmission still sharing a slot gets its own copy: the slots go away now. */
+    for (uint32_t i = 0; i < sk->nslots; i++)
+        if (sk->slots[i].clone != NULL)
+            txp_pkt_unshare(sk->slots[i].clone);
     txp_free(a, sk->ring);
     txp_free(a, sk->q);
+    txp_free(a, sk->slot_mem);
+    txp_free(a, sk->slots);
     txp_free(a, sk);
 }
 
@@ -520,83 +652,203 @@ ring_copy_out_csum(const struct txp_tcp_sock *sk, uint32_t seq, uint8_t *dst, ui
     return sum;
 }
 
+/* Add the partial sum @p add of a block that starts @p off bytes into the summed data. */
+static uint32_t
+csum_block_add(uint32_t sum, uint32_t add, uint32_t off)
+{
+    uint64_t acc;
+
+    if (off & 1u) {
+        uint32_t s2 = 0xFFFFu ^ txp_csum_fold(add);
+        add = ((s2 & 0xFFu) << 8) | (s2 >> 8);
+    }
+    acc = (uint64_t)sum + add;
+    return (uint32_t)((acc & 0xFFFFFFFFu) + (acc >> 32));
+}
+
+/* Checksum-copy the payload of @p s, wherever it is stored, to @p dst. */
+static uint32_t
+skb_copy_out_csum(const struct txp_tcp_sock *sk, const struct tcp_skb *s, uint8_t *dst, uint32_t n,
+                  uint32_t sum)
+{
+    if (s->slot != SLOT_NONE) {
+        const uint8_t *src = slot_payload(sk, s->slot) + (s->seq - sk->slots[s->slot].seq0);
+        return txp_csum_partial_copy(dst, src, n, sum);
+    }
+    return ring_copy_out_csum(sk, s->seq, dst, n, sum);
+}
+
+/* The 16-bit halves of @p v, for a one's-complement sum. */
+static uint32_t
+csum_u32(uint32_t v)
+{
+    return (v >> 16) + (v & 0xFFFFu);
+}
+
 /*
- * Build and emit one IPv4+TCP packet: seq, flags, payload [dseq, dseq+dlen) from the ring,
- * pcount segments (GSO when > 1). @return TXP_OK or TXP_ENOBUFS (nothing emitted).
+ * The headers of a segment without SYN (options: timestamps or none), written field by field
+ * with their sums computed from the values rather than read back from the packet (reading back
+ * bytes just stored stalls store forwarding). The bytes are exactly txp_ipv4_build's and
+ * txp_tcp_build's for the same fields. @return the TCP partial sum: pseudo-header + header.
+ */
+static uint32_t
+build_hdrs_fast(const struct txp_tcp_sock *sk, uint8_t *d, uint32_t seq, uint8_t flags, uint32_t hl,
+                uint32_t total, uint32_t tsval)
+{
+    uint8_t *t = d + IPV4_HLEN;
+    uint32_t ack = (flags & TXP_TCP_ACK) ? sk->rcv_nxt : 0;
+    uint16_t win = select_window(sk, false);
+    uint32_t ipsum, sum;
+
+    d[TXP_IPV4_OFF_VIHL] = 0x45;
+    d[TXP_IPV4_OFF_TOS] = sk->cfg.tos;
+    txp_store_be16(d + TXP_IPV4_OFF_TOTLEN, (uint16_t)total);
+    txp_store_be16(d + TXP_IPV4_OFF_ID, sk->ip_id);
+    txp_store_be16(d + TXP_IPV4_OFF_FRAG, TXP_IP_DF);
+    d[TXP_IPV4_OFF_TTL] = sk->cfg.ttl;
+    d[TXP_IPV4_OFF_PROTO] = TXP_IPPROTO_TCP;
+    txp_store_be32(d + TXP_IPV4_OFF_SADDR, sk->cfg.saddr);
+    txp_store_be32(d + TXP_IPV4_OFF_DADDR, sk->cfg.daddr);
+    ipsum = 0x4500u + sk->cfg.tos + total + sk->ip_id + TXP_IP_DF + ((uint32_t)sk->cfg.ttl << 8) +
+            TXP_IPPROTO_TCP + csum_u32(sk->cfg.saddr) + csum_u32(sk->cfg.daddr);
+    txp_store_be16(d + TXP_IPV4_OFF_CSUM, txp_csum_fold(ipsum));
+
+    txp_store_be16(t + TXP_TCP_OFF_SPORT, sk->cfg.sport);
+    txp_store_be16(t + TXP_TCP_OFF_DPORT, sk->cfg.dport);
+    txp_store_be32(t + TXP_TCP_OFF_SEQ, seq);
+    txp_store_be32(t + TXP_TCP_OFF_ACK, ack);
+    t[TXP_TCP_OFF_DOFF] = (uint8_t)((hl / 4u) << 4);
+    t[TXP_TCP_OFF_FLAGS] = flags;
+    txp_store_be16(t + TXP_TCP_OFF_WINDOW, win);
+    txp_store_be16(t + TXP_TCP_OFF_URG, 0);
+    sum = txp_csum_pseudo_ipv4(sk->cfg.saddr, sk->cfg.daddr, TXP_IPPROTO_TCP,
+                               (uint16_t)(total - IPV4_HLEN));
+    sum += sk->cfg.sport + sk->cfg.dport + csum_u32(seq) + csum_u32(ack) +
+           ((hl / 4u) << 12 | flags) + win;
+    if (hl > TCP_HLEN) {
+        uint32_t tsecr = sk->ts_recent;
+        t[TCP_HLEN + 0] = TXP_TCPOPT_NOP;
+        t[TCP_HLEN + 1] = TXP_TCPOPT_NOP;
+        t[TCP_HLEN + 2] = TXP_TCPOPT_TIMESTAMP;
+        t[TCP_HLEN + 3] = TXP_TCPOLEN_TIMESTAMP;
+        txp_store_be32(t + TCP_HLEN + 4, tsval);
+        txp_store_be32(t + TCP_HLEN + 8, tsecr);
+        sum += ((uint32_t)TXP_TCPOPT_NOP << 8 | TXP_TCPOPT_NOP) +
+               ((uint32_t)TXP_TCPOPT_TIMESTAMP << 8 | TXP_TCPOLEN_TIMESTAMP) + csum_u32(tsval) +
+               csum_u32(tsecr);
+    }
+    return sum;
+}
+
+/*
+ * Build and emit one IPv4+TCP packet: seq, flags, the payload of @p s (dlen bytes; @p s may be
+ * NULL when dlen is 0), pcount segments (GSO when > 1). A whole skb whose slot is not shared
+ * goes out zero-copy: the packet borrows the slot, the headers go in the slot's headroom and
+ * the checksum adds the payload sum stored by sendmsg (tcp_transmit_skb's clone, with
+ * skb->csum). Otherwise the payload is checksum-copied into the packet (pskb_copy).
+ * @return TXP_OK or TXP_ENOBUFS (nothing emitted).
  */
 static int
-transmit(struct txp_tcp_sock *sk, uint32_t seq, uint8_t flags, uint32_t dlen, uint32_t pcount,
-         uint32_t mss, uint64_t now)
+transmit(struct txp_tcp_sock *sk, const struct tcp_skb *s, uint32_t seq, uint8_t flags,
+         uint32_t dlen, uint32_t pcount, uint32_t mss, uint64_t now)
 {
     struct txp_tcp_optset o;
     struct txp_tcp_hdr th;
-    struct txp_ipv4_hdr ih;
     struct txp_pkt *p;
     uint8_t *d;
-    bool syn = (flags & TXP_TCP_SYN) != 0;
-    int olen;
+    bool syn = (flags & TXP_TCP_SYN) != 0, zc = false, fast;
     uint32_t hl, total, sum;
+    uint32_t tsval = (uint32_t)(now / NS_PER_MS) + sk->cfg.ts_offset;
 
-    memset(&o, 0, sizeof(o));
-    o.syn = syn;
-    if (syn) {
-        o.mss = true;
-        o.mss_val = sk->advmss;
-        o.ts = sk->cfg.opt_ts;
-        o.sack_perm = sk->cfg.opt_sack;
-        o.ws = sk->cfg.opt_wscale;
-        o.ws_val = sk->cfg.rcv_wscale;
-        o.tsecr = 0;
-    } else {
-        o.ts = sk->ts_ok;
-        o.tsecr = sk->ts_recent;
-    }
-    o.tsval = (uint32_t)(now / NS_PER_MS) + sk->cfg.ts_offset;
     if (pcount > 1)
         flags |= TXP_TCP_PSH; /* GSO skbs always carry PSH (GRO flush at the receiver) */
+    /* Established segments carry timestamps or nothing (no SACK blocks are ever sent). */
+    hl = TCP_HLEN + (sk->ts_ok ? TCP_TS_ALIGNED : 0u);
+    fast = !syn && (uint64_t)IPV4_HLEN + hl + dlen <= TXP_IPV4_MAX_LEN;
+    if (!fast) {
+        int olen;
 
-    memset(&th, 0, sizeof(th));
-    olen = txp_tcp_options_write(th.opts, sizeof(th.opts), &o);
-    if (olen < 0)
-        return olen;
-    th.opt_len = (uint8_t)olen;
-    th.sport = sk->cfg.sport;
-    th.dport = sk->cfg.dport;
-    th.seq = seq;
-    th.ack_seq = (flags & TXP_TCP_ACK) ? sk->rcv_nxt : 0;
-    th.flags = flags;
-    th.window = select_window(sk, syn);
-    hl = TCP_HLEN + (uint32_t)olen;
+        memset(&o, 0, sizeof(o));
+        o.syn = syn;
+        if (syn) {
+            o.mss = true;
+            o.mss_val = sk->advmss;
+            o.ts = sk->cfg.opt_ts;
+            o.sack_perm = sk->cfg.opt_sack;
+            o.ws = sk->cfg.opt_wscale;
+            o.ws_val = sk->cfg.rcv_wscale;
+            o.tsecr = 0;
+        } else {
+            o.ts = sk->ts_ok;
+            o.tsecr = sk->ts_recent;
+        }
+        o.tsval = tsval;
+        memset(&th, 0, sizeof(th));
+        olen = txp_tcp_options_write(th.opts, sizeof(th.opts), &o);
+        if (olen < 0)
+            return olen;
+        th.opt_len = (uint8_t)olen;
+        th.sport = sk->cfg.sport;
+        th.dport = sk->cfg.dport;
+        th.seq = seq;
+        th.ack_seq = (flags & TXP_TCP_ACK) ? sk->rcv_nxt : 0;
+        th.flags = flags;
+        th.window = select_window(sk, syn);
+        hl = TCP_HLEN + (uint32_t)olen;
+    }
     total = IPV4_HLEN + hl + dlen;
 
     p = txp_pkt_alloc(sk->cfg.pool);
     if (p == NULL)
         goto nobufs;
-    d = txp_pkt_put(p, total);
-    if (d == NULL) {
+    if (txp_pkt_tailroom(p) < total) {
         txp_pkt_free(p);
         goto nobufs;
     }
-    memset(&ih, 0, sizeof(ih));
-    ih.tos = sk->cfg.tos;
-    ih.id = sk->ip_id;
-    ih.frag_off = TXP_IP_DF;
-    ih.ttl = sk->cfg.ttl;
-    ih.protocol = TXP_IPPROTO_TCP;
-    ih.saddr = sk->cfg.saddr;
-    ih.daddr = sk->cfg.daddr;
-    if (txp_ipv4_build(d, IPV4_HLEN, &ih, hl + dlen, 0) < 0 ||
-        txp_tcp_build(d + IPV4_HLEN, hl, &th) < 0) {
-        txp_pkt_free(p);
-        return TXP_EINVAL;
+    if (dlen > 0 && s->csum_ok && sk->slots[s->slot].clone == NULL) {
+        /* csum_ok: a slot holds the untrimmed, unsplit payload from its first byte. */
+        struct tcp_slot *sl = &sk->slots[s->slot];
+        uint32_t h = txp_pkt_headroom(p);
+        uint8_t *hdr = slot_payload(sk, s->slot) - IPV4_HLEN - hl;
+
+        if (txp_pkt_attach_ext(p, &sl->ext, hdr - h, h, total) != TXP_OK) {
+            txp_pkt_free(p);
+            goto nobufs;
+        }
+        sl->clone = p;
+        zc = true;
+    } else {
+        (void)txp_pkt_put(p, total);
     }
-    /* Pseudo-header, then the TCP header (its length is a multiple of 4), then the payload
-     * summed while it is copied out of the send ring. */
-    sum =
-        txp_csum_pseudo_ipv4(sk->cfg.saddr, sk->cfg.daddr, TXP_IPPROTO_TCP, (uint16_t)(hl + dlen));
-    sum = txp_csum_partial(d + IPV4_HLEN, hl, sum);
-    if (dlen > 0)
-        sum = ring_copy_out_csum(sk, seq, d + IPV4_HLEN + hl, dlen, sum);
+    d = txp_pkt_data(p);
+    if (fast) {
+        sum = build_hdrs_fast(sk, d, seq, flags, hl, total, tsval);
+    } else {
+        struct txp_ipv4_hdr ih;
+
+        memset(&ih, 0, sizeof(ih));
+        ih.tos = sk->cfg.tos;
+        ih.id = sk->ip_id;
+        ih.frag_off = TXP_IP_DF;
+        ih.ttl = sk->cfg.ttl;
+        ih.protocol = TXP_IPPROTO_TCP;
+        ih.saddr = sk->cfg.saddr;
+        ih.daddr = sk->cfg.daddr;
+        if (txp_ipv4_build(d, IPV4_HLEN, &ih, hl + dlen, 0) < 0 ||
+            txp_tcp_build(d + IPV4_HLEN, hl, &th) < 0) {
+            txp_pkt_free(p);
+            return TXP_EINVAL;
+        }
+        /* Pseudo-header, then the TCP header (its length is a multiple of 4). */
+        sum = txp_csum_pseudo_ipv4(sk->cfg.saddr, sk->cfg.daddr, TXP_IPPROTO_TCP,
+                                   (uint16_t)(hl + dlen));
+        sum = txp_csum_partial(d + IPV4_HLEN, hl, sum);
+    }
+    /* Then the payload: its stored sum, or summed while it is copied into the packet. */
+    if (zc)
+        sum = csum_block_add(sum, s->csum, 0);
+    else if (dlen > 0)
+        sum = skb_copy_out_csum(sk, s, d + IPV4_HLEN + hl, dlen, sum);
     txp_store_be16(d + IPV4_HLEN + TXP_TCP_OFF_CSUM, txp_csum_fold(sum));
     sk->ip_id = (uint16_t)(sk->ip_id + pcount);
     p->meta.l3_off = 0;
@@ -624,7 +876,7 @@ nobufs:
 static int
 transmit_skb(struct txp_tcp_sock *sk, struct tcp_skb *s, uint32_t mss, uint64_t now)
 {
-    int rc = transmit(sk, s->seq, s->flags, skb_len(s), s->pcount, mss, now);
+    int rc = transmit(sk, s, s->seq, s->flags, skb_len(s), s->pcount, mss, now);
 
     if (rc == TXP_OK)
         s->tx_ns = now;
@@ -637,7 +889,7 @@ send_ack(struct txp_tcp_sock *sk, uint64_t now)
 {
     uint32_t seq = !seq_before(wnd_end(sk), sk->snd_nxt) ? sk->snd_nxt : wnd_end(sk);
 
-    (void)transmit(sk, seq, TXP_TCP_ACK, 0, 1, sk->mss_cache, now);
+    (void)transmit(sk, NULL, seq, TXP_TCP_ACK, 0, 1, sk->mss_cache, now);
 }
 
 /* ---- queue operations -------------------------------------------------------------------- */
@@ -671,6 +923,10 @@ skb_split(struct txp_tcp_sock *sk, uint32_t i, uint32_t len, uint32_t mss)
     *n = *s;
     n->seq = s->seq + len;
     s->end_seq = s->seq + len;
+    /* Both halves keep their bytes in the slot; neither sum covers its half any more. */
+    if (s->slot != SLOT_NONE)
+        sk->slots[s->slot].refs++;
+    s->csum_ok = n->csum_ok = false;
     s->flags = (uint8_t)(s->flags & ~(TXP_TCP_FIN | TXP_TCP_PSH));
     set_tso_segs(s, mss);
     set_tso_segs(n, mss);
@@ -885,6 +1141,7 @@ entail(struct txp_tcp_sock *sk, uint8_t flags, uint64_t now)
     s->seq = s->end_seq = sk->write_seq;
     s->flags = flags;
     s->pcount = 1;
+    s->slot = SLOT_NONE;
     sk->qlen++;
     sk->nonagle &= ~NAGLE_PUSH;
     idle_check(sk, now);
@@ -907,6 +1164,64 @@ ring_copy_in(struct txp_tcp_sock *sk, uint32_t seq, const uint8_t *src, uint32_t
     memcpy(sk->ring + pos, src, first);
     if (first < n)
         memcpy(sk->ring, src + first, n - first);
+}
+
+/*
+ * Append @p n bytes to the unsent tail @p s (whose payload ends at write_seq): into its slot,
+ * summed as they are copied (the one pass over the bytes), or into the ring. An skb that would
+ * outgrow its slot (only the second half of a split can) moves its bytes to the ring first.
+ */
+static void
+skb_copy_in(struct txp_tcp_sock *sk, struct tcp_skb *s, const uint8_t *src, uint32_t n)
+{
+    if (s->slot != SLOT_NONE) {
+        struct tcp_slot *sl = &sk->slots[s->slot];
+        uint32_t off = sk->write_seq - sl->seq0;
+
+        if (off + n <= sk->slot_cap) {
+            uint8_t *dst = slot_payload(sk, s->slot) + off;
+            if (s->csum_ok)
+                s->csum = csum_block_add(s->csum, txp_csum_partial_copy(dst, src, n, 0), off);
+            else
+                memcpy(dst, src, n);
+            return;
+        }
+        ring_copy_in(sk, s->seq, slot_payload(sk, s->slot) + (s->seq - sl->seq0), skb_len(s));
+        s->csum_ok = false;
+        skb_slot_put(sk, s);
+    }
+    ring_copy_in(sk, sk->write_seq, src, n);
+}
+
+/*
+ * Start fetching the next chunk's source bytes while the full skb is transmitted: the copy
+ * then finds them in cache instead of waiting on each line. (Prefetching the destination slot
+ * as well measured slower: the slot lines are written whole.)
+ */
+static void
+prefetch_src(const uint8_t *src, uint32_t n)
+{
+    for (uint32_t off = 0; off < n; off += 64)
+        __builtin_prefetch(src + off, 0, 3);
+}
+
+/* Give a new data skb a slot if one is free (else its bytes go to the ring). */
+static void
+skb_slot_get(struct txp_tcp_sock *sk, struct tcp_skb *s)
+{
+    uint32_t i = sk->slot_free;
+
+    if (i == SLOT_NONE)
+        return;
+    sk->slot_free = sk->slots[i].next_free;
+    /* The headers of its transmission go in the line before the payload: fetch it for writing
+     * now, while the payload is copied, instead of missing on it in transmit. */
+    __builtin_prefetch(slot_payload(sk, i) - SLOT_ALIGN, 1, 3);
+    sk->slots[i].seq0 = s->seq;
+    sk->slots[i].refs = 1;
+    s->slot = i;
+    s->csum = 0;
+    s->csum_ok = true;
 }
 
 int
@@ -947,12 +1262,13 @@ txp_tcp_sendmsg(struct txp_tcp_sock *sk, const void *data, size_t len, unsigned 
             if (sk->qlen + 1 >= sk->qcap) /* one descriptor stays free for a split */
                 break;
             tail = entail(sk, TXP_TCP_ACK, now_ns);
+            skb_slot_get(sk, tail);
             room = goal;
         }
         copy = min_u32(min_u32(room, want - copied), space);
         if (copied == 0)
             tail->flags = (uint8_t)(tail->flags & ~TXP_TCP_PSH);
-        ring_copy_in(sk, sk->write_seq, src + copied, copy);
+        skb_copy_in(sk, tail, src + copied, copy);
         sk->write_seq += copy;
         tail->end_seq += copy;
         copied += copy;
@@ -960,6 +1276,7 @@ txp_tcp_sendmsg(struct txp_tcp_sock *sk, const void *data, size_t len, unsigned 
             break;
         if (skb_len(tail) < goal)
             continue;
+        prefetch_src(src + copied, min_u32(goal, want - copied));
         if (forced_push(sk)) {
             mark_push(sk, tail);
             push_pending(sk, mss, NAGLE_PUSH, now_ns);
@@ -1096,6 +1413,8 @@ txp_tcp_shutdown(struct txp_tcp_sock *sk, uint64_t now_ns)
 static void
 purge(struct txp_tcp_sock *sk)
 {
+    for (uint32_t i = 0; i < sk->qlen; i++)
+        skb_slot_put(sk, skb_at(sk, i));
     sk->qlen = sk->nsent = 0;
     sk->packets_out = sk->retrans_out = sk->lost_out = 0;
     timer_clear(sk);
@@ -1115,7 +1434,7 @@ txp_tcp_abort(struct txp_tcp_sock *sk, uint64_t now_ns)
         return TXP_OK;
     }
     seq = !seq_before(wnd_end(sk), sk->snd_nxt) ? sk->snd_nxt : wnd_end(sk);
-    (void)transmit(sk, seq, TXP_TCP_ACK | TXP_TCP_RST, 0, 1, sk->mss_cache, now_ns);
+    (void)transmit(sk, NULL, seq, TXP_TCP_ACK | TXP_TCP_RST, 0, 1, sk->mss_cache, now_ns);
     purge(sk);
     sk->state = TXP_TCP_RESET;
     return TXP_OK;
@@ -1245,7 +1564,7 @@ probe_timer(struct txp_tcp_sock *sk, uint64_t now)
         }
     } else {
         /* tcp_xmit_probe_skb: an ACK at snd_una - 1 that the peer must answer. */
-        (void)transmit(sk, sk->snd_una - 1, TXP_TCP_ACK, 0, 1, mss, now);
+        (void)transmit(sk, NULL, sk->snd_una - 1, TXP_TCP_ACK, 0, 1, mss, now);
     }
     if (sk->packets_out != 0 || send_head(sk) == NULL) {
         sk->backoff = 0;
@@ -1373,6 +1692,7 @@ clean_rtx_queue(struct txp_tcp_sock *sk, uint64_t now, int64_t *rtt_us, bool *re
             if (skb_len(s) == 0 || !seq_after(sk->snd_una, s->seq) || (s->flags & TXP_TCP_SYN))
                 break;
             s->seq = sk->snd_una;
+            s->csum_ok = false; /* tcp_trim_head: the stored sum no longer matches */
             set_tso_segs(s, current_mss(sk));
             if (s->pcount < old) {
                 uint32_t d = old - s->pcount;
@@ -1399,7 +1719,9 @@ clean_rtx_queue(struct txp_tcp_sock *sk, uint64_t now, int64_t *rtt_us, bool *re
             sk->lost_out -= s->pcount;
         if (s->sacked & SKB_RETRANS)
             sk->retrans_out -= s->pcount;
-        sk->qhead = (sk->qhead + 1) % sk->qcap;
+        skb_slot_put(sk, s);
+        if (++sk->qhead == sk->qcap)
+            sk->qhead = 0;
         sk->qlen--;
         sk->nsent--;
     }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* CUnit tests of the tcp component: SYN layouts, MSS, write_xmit limits, Nagle/cork, FIN, RST,
- * RTO, zero window, GSO split, options, bad input. */
+ * RTO, zero window, GSO split, options, bad input; zero-copy transmit (shared packets, a copy
+ * while a transmission is in flight or after a partial ACK, destroy with packets out, slots
+ * exhausted). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -789,6 +791,186 @@ test_old_ack_and_window_update(void)
     txp_tcp_destroy(sk);
 }
 
+/* ---- zero-copy transmit (payload slots shared with the emitted packets) ------------------- */
+
+/* An output closure that keeps the packets, so a transmission can still be in flight. */
+struct hold {
+    struct txp_tcp_out out;
+    uint32_t n;
+    struct txp_pkt *p[64];
+};
+
+static struct hold hold;
+
+static void
+on_hold(struct txp_tcp_out *self, struct txp_pkt *p, uint64_t now)
+{
+    struct hold *h = TXP_CONTAINER_OF(self, struct hold, out);
+    (void)now;
+    CU_ASSERT_FATAL(h->n < 64);
+    h->p[h->n++] = p;
+}
+
+static void
+hold_free(void)
+{
+    for (uint32_t i = 0; i < hold.n; i++)
+        txp_pkt_free(hold.p[i]);
+    hold.n = 0;
+}
+
+static void
+fill_data(void)
+{
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 131u + 7u);
+}
+
+/* The packet is a valid segment whose payload is data[] at its sequence offset. */
+static void
+check_payload(const struct txp_pkt *p, uint32_t want_seq, uint32_t want_len)
+{
+    const uint8_t *d = txp_pkt_data(p);
+    uint32_t thl = (uint32_t)(d[20 + 12] >> 4) * 4u;
+    uint32_t seq = txp_load_be32(d + 24);
+
+    CU_ASSERT(seq == want_seq);
+    CU_ASSERT(p->len - 20 - thl == want_len);
+    CU_ASSERT(memcmp(d + 20 + thl, data + (seq - ISN - 1), want_len) == 0);
+    CU_ASSERT(txp_csum(d, 20) == 0);
+    CU_ASSERT(txp_ipv4_l4_csum(txp_load_be32(d + 12), txp_load_be32(d + 16), 6, d + 20,
+                               p->len - 20) == 0);
+}
+
+static struct txp_tcp_sock *
+est_hold(struct txp_tcp_config *c)
+{
+    struct txp_tcp_sock *sk = NULL;
+    uint8_t b[60];
+    memset(&hold, 0, sizeof hold);
+    hold.out.fn = on_hold;
+    c->out = &hold.out;
+    c->nodelay = true;
+    CU_ASSERT_FATAL(txp_tcp_create(c, txp_h_alloc(), &sk) == TXP_OK);
+    CU_ASSERT_FATAL(txp_tcp_connect(sk, 0) == TXP_OK);
+    size_t n = peer(b, TXP_TCP_SYN | TXP_TCP_ACK, PEER_ISN, ISN + 1, 65160, SYNACK_OPTS,
+                    sizeof SYNACK_OPTS);
+    CU_ASSERT_FATAL(txp_tcp_input(sk, b, n, 10 * MS) == TXP_OK);
+    CU_ASSERT_FATAL(hold.n == 2);
+    CU_ASSERT(!txp_pkt_shared(hold.p[0]) && !txp_pkt_shared(hold.p[1])); /* SYN, ACK */
+    hold_free();
+    return sk;
+}
+
+static void
+test_zc_shared(void)
+{
+    struct txp_tcp_config c = cfg_default();
+    struct txp_tcp_sock *sk = est_hold(&c);
+    struct txp_pkt_pool_stats st;
+
+    fill_data();
+    CU_ASSERT(txp_tcp_sendmsg(sk, data, 3 * 1448 + 100, 0, 20 * MS) == 3 * 1448 + 100);
+    CU_ASSERT_FATAL(hold.n == 4);
+    for (uint32_t i = 0; i < 4; i++) {
+        CU_ASSERT(txp_pkt_shared(hold.p[i]));
+        check_payload(hold.p[i], ISN + 1 + i * 1448, i < 3 ? 1448 : 100);
+    }
+    txp_pkt_pool_stats(pool, &st);
+    CU_ASSERT(st.shared == 4);
+    hold_free();
+    txp_pkt_pool_stats(pool, &st);
+    CU_ASSERT(st.shared == 0 && st.in_use == 0);
+    txp_tcp_destroy(sk);
+}
+
+/* A transmission still in flight: the retransmission is a copy (pskb_copy), same bytes. */
+static void
+test_zc_retransmit_copy(void)
+{
+    struct txp_tcp_config c = cfg_default();
+    struct txp_tcp_sock *sk = est_hold(&c);
+    struct txp_pkt_pool_stats st;
+
+    fill_data();
+    CU_ASSERT(txp_tcp_sendmsg(sk, data, 1448, 0, 20 * MS) == 1448);
+    CU_ASSERT_FATAL(hold.n == 1);
+    CU_ASSERT(txp_pkt_shared(hold.p[0]));
+    txp_tcp_run_timers(sk, txp_tcp_next_timer(sk));
+    CU_ASSERT_FATAL(hold.n == 2);
+    CU_ASSERT(!txp_pkt_shared(hold.p[1]));
+    check_payload(hold.p[1], ISN + 1, 1448);
+    hold_free();
+    /* Nothing is in flight any more: the next retransmission shares the slot again. */
+    txp_tcp_run_timers(sk, txp_tcp_next_timer(sk));
+    CU_ASSERT_FATAL(hold.n == 1);
+    CU_ASSERT(txp_pkt_shared(hold.p[0]));
+    check_payload(hold.p[0], ISN + 1, 1448);
+    hold_free();
+    /* A partial ACK trims the skb; its stored sum no longer applies, so it goes by copy. */
+    CU_ASSERT(ack(sk, ISN + 1 + 500, 65160, 3000 * MS) == TXP_OK);
+    txp_tcp_run_timers(sk, txp_tcp_next_timer(sk));
+    CU_ASSERT_FATAL(hold.n == 1);
+    CU_ASSERT(!txp_pkt_shared(hold.p[0]));
+    check_payload(hold.p[0], ISN + 1 + 500, 948);
+    hold_free();
+    txp_pkt_pool_stats(pool, &st);
+    CU_ASSERT(st.unshares == 0);
+    txp_tcp_destroy(sk);
+}
+
+/* Destroying the socket gives packets still sharing its slots their own copies. */
+static void
+test_zc_destroy_unshares(void)
+{
+    struct txp_tcp_config c = cfg_default();
+    struct txp_tcp_sock *sk = est_hold(&c);
+
+    fill_data();
+    CU_ASSERT(txp_tcp_sendmsg(sk, data, 2 * 1448, 0, 20 * MS) == 2 * 1448);
+    CU_ASSERT_FATAL(hold.n == 2);
+    txp_tcp_destroy(sk);
+    for (uint32_t i = 0; i < 2; i++) {
+        CU_ASSERT(!txp_pkt_shared(hold.p[i]));
+        check_payload(hold.p[i], ISN + 1 + i * 1448, 1448);
+    }
+    hold_free();
+    CU_ASSERT(txp_pkt_pool_in_use(pool) == 0);
+}
+
+/* With every slot taken (acked skbs whose transmissions are still held), new skbs keep their
+ * bytes in the ring and go by copy; the bytes on the wire are the same. */
+static void
+test_zc_slots_exhausted(void)
+{
+    struct txp_tcp_config c = cfg_default();
+    c.sndbuf = 4096; /* 2 * 4096 / 1856 + 8 = 12 slots */
+    c.max_skbs = 64;
+    struct txp_tcp_sock *sk = est_hold(&c);
+    uint32_t off = 0;
+
+    fill_data();
+    for (uint32_t i = 0; i < 10; i++, off += 100)
+        CU_ASSERT(txp_tcp_sendmsg(sk, data + off, 100, 0, 20 * MS) == 100);
+    CU_ASSERT_FATAL(hold.n == 10);
+    CU_ASSERT(ack(sk, ISN + 1 + off, 65160, 30 * MS) == TXP_OK);
+    for (uint32_t i = 0; i < 6; i++, off += 100)
+        CU_ASSERT(txp_tcp_sendmsg(sk, data + off, 100, 0, 40 * MS) == 100);
+    CU_ASSERT_FATAL(hold.n == 16);
+    for (uint32_t i = 0; i < 16; i++) {
+        CU_ASSERT(txp_pkt_shared(hold.p[i]) == (i < 12));
+        check_payload(hold.p[i], ISN + 1 + i * 100, 100);
+    }
+    hold_free();
+    CU_ASSERT(ack(sk, ISN + 1 + off, 65160, 50 * MS) == TXP_OK);
+    CU_ASSERT(txp_tcp_sendmsg(sk, data + off, 100, 0, 60 * MS) == 100);
+    CU_ASSERT_FATAL(hold.n == 1);
+    CU_ASSERT(txp_pkt_shared(hold.p[0]));
+    check_payload(hold.p[0], ISN + 1 + off, 100);
+    hold_free();
+    txp_tcp_destroy(sk);
+}
+
 static const struct txp_h_test syn_tests[] = {
     TXP_H_TEST(test_syn_default),
     TXP_H_TEST(test_syn_variants),
@@ -820,10 +1002,19 @@ static const struct txp_h_test close_tests[] = {
     TXP_H_TEST(test_rto_backoff),    TXP_H_TEST_END,
 };
 
+static const struct txp_h_test zc_tests[] = {
+    TXP_H_TEST(test_zc_shared),
+    TXP_H_TEST(test_zc_retransmit_copy),
+    TXP_H_TEST(test_zc_destroy_unshares),
+    TXP_H_TEST(test_zc_slots_exhausted),
+    TXP_H_TEST_END,
+};
+
 static const struct txp_h_suite suites[] = {
     TXP_H_SUITE("syn", setup, teardown, syn_tests),
     TXP_H_SUITE("xmit", setup, teardown, xmit_tests),
     TXP_H_SUITE("close", setup, teardown, close_tests),
+    TXP_H_SUITE("zerocopy", setup, teardown, zc_tests),
     TXP_H_SUITE_END,
 };
 

@@ -56,6 +56,19 @@ struct txp_pkt_meta {
 };
 
 struct txp_pkt_pool;
+struct txp_pkt;
+
+/**
+ * An external buffer that a pool packet can borrow instead of its own (txp_pkt_attach_ext()):
+ * the zero-copy transmit of components/tcp points a packet at payload that stays in the
+ * socket's write queue, as Linux's tcp_transmit_skb sends a clone sharing the skb's data.
+ * The owner embeds this closure and is told, exactly once per attach, when the packet lets go
+ * of the buffer: at txp_pkt_free() or when txp_pkt_unshare() gives it a private copy.
+ */
+struct txp_pkt_ext {
+    /** Called with the packet still pointing at the external buffer. Required. */
+    void (*release)(struct txp_pkt_ext *self, struct txp_pkt *p);
+};
 
 /**
  * A packet: a window [data_off, data_off + len) into a buffer of buf_size bytes. Fields are
@@ -69,6 +82,7 @@ struct txp_pkt {
     struct txp_pkt_meta meta;  /**< metadata */
     struct txp_pkt *next;      /**< link for whoever holds the packet in a queue (one at a time) */
     struct txp_pkt_pool *pool; /**< owning pool, or NULL for a caller-memory packet */
+    struct txp_pkt_ext *ext;   /**< external buffer borrowed (txp_pkt_shared()), else NULL */
 };
 
 /**
@@ -115,9 +129,10 @@ uint8_t *txp_pkt_push(struct txp_pkt *p, uint32_t n);
 uint8_t *txp_pkt_pull(struct txp_pkt *p, uint32_t n);
 
 /**
- * Append @p n bytes at the end (skb_put); the bytes are not initialised.
+ * Append @p n bytes at the end (skb_put); the bytes are not initialised. A shared packet is
+ * first given a private copy (txp_pkt_unshare()), so the tailroom is its own buffer's.
  * @return pointer to the first appended byte, or NULL (packet unchanged) if tailroom < n.
- * Complexity: O(1).
+ * Complexity: O(1), O(len) when the packet was shared.
  */
 uint8_t *txp_pkt_put(struct txp_pkt *p, uint32_t n);
 
@@ -135,10 +150,43 @@ void txp_pkt_trim(struct txp_pkt *p, uint32_t len);
 
 /**
  * Move the data window so that @p headroom bytes precede it (only when len == 0; skb_reserve).
+ * A shared packet is first given its own buffer back.
  * @return TXP_OK, TXP_EINVAL if data is present, TXP_ENOSPC if the buffer is too small.
  * Complexity: O(1).
  */
 int txp_pkt_reserve(struct txp_pkt *p, uint32_t headroom);
+
+/** @return true while @p p borrows an external buffer (skb_cloned). Complexity: O(1). */
+static inline bool
+txp_pkt_shared(const struct txp_pkt *p)
+{
+    return p->ext != NULL;
+}
+
+/**
+ * Point the empty pool packet @p p at external memory: its data becomes
+ * [@p buf + @p data_off, + @p len), with @p data_off bytes of headroom and no tailroom. The
+ * bytes before @p buf + @p data_off are the packet's headroom (headers may be pushed there);
+ * the data bytes stay the owner's and must not be written through @p p: writers call
+ * txp_pkt_unshare() first (txp_pkt_put() and txp_pkt_reserve() do it themselves).
+ * @p data_off + @p len must fit the packet's own buffer, so a private copy always fits.
+ * @return TXP_OK; TXP_EINVAL if @p p is not a pool packet, holds data, is already shared or
+ * @p ext has no release; TXP_ENOSPC (packet unchanged) if the window would not fit its own
+ * buffer.
+ * Ownership: borrows @p buf and @p ext until @p ext->release is called, exactly once, at
+ * txp_pkt_free() or txp_pkt_unshare(). Thread-safety: per packet. Complexity: O(1).
+ */
+int txp_pkt_attach_ext(struct txp_pkt *p, struct txp_pkt_ext *ext, uint8_t *buf, uint32_t data_off,
+                       uint32_t len);
+
+/**
+ * Give a shared packet a private copy (skb_unshare / skb_ensure_writable): its data window is
+ * copied to the same offsets of its own pool buffer, the owner's release hook runs, and the
+ * packet is an ordinary pool packet again. A packet that is not shared is left alone. Cannot
+ * fail: txp_pkt_attach_ext() checked that the window fits, and push/pull/trim keep it inside.
+ * Ownership: borrows @p p. Thread-safety: per packet. Complexity: O(len) when shared, else O(1).
+ */
+void txp_pkt_unshare(struct txp_pkt *p);
 
 /** Create-time parameters of a packet pool. */
 struct txp_pkt_pool_config {
@@ -183,13 +231,15 @@ void txp_pkt_pool_destroy(struct txp_pkt_pool *pool);
 struct txp_pkt *txp_pkt_alloc(struct txp_pkt_pool *pool);
 
 /**
- * Return a packet to its pool. NULL and caller-memory packets (pool == NULL) are no-ops.
- * Ownership: consumes @p p. Complexity: O(1).
+ * Return a packet to its pool. NULL and caller-memory packets (pool == NULL) are no-ops. A
+ * shared packet's external buffer is released first (its owner's hook runs).
+ * Ownership: consumes @p p. Complexity: O(1) plus the release hook.
  */
 void txp_pkt_free(struct txp_pkt *p);
 
 /**
- * Copy @p p (data, headroom size, metadata) into a new packet from @p pool.
+ * Copy @p p (data, headroom size, metadata) into a new packet from @p pool. The copy of a
+ * shared packet is not shared.
  * @return the copy, or NULL if the pool is empty or its buffers are too small.
  * Ownership: borrows @p p; returns owned. Complexity: O(len).
  */
@@ -209,6 +259,9 @@ struct txp_pkt_pool_stats {
     uint64_t allocs;      /**< successful txp_pkt_alloc() and txp_pkt_clone() */
     uint64_t frees;       /**< packets returned with txp_pkt_free() */
     uint64_t alloc_fails; /**< allocations and clones refused because the pool was empty */
+    uint32_t shared;      /**< packets currently borrowing an external buffer (in in_use too) */
+    uint64_t attaches;    /**< successful txp_pkt_attach_ext() */
+    uint64_t unshares;    /**< private copies made by txp_pkt_unshare() (also from put) */
 };
 
 /**

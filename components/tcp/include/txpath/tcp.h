@@ -64,7 +64,7 @@ struct txp_tcp_config {
     bool opt_wscale;    /**< offer window scaling (tcp_window_scaling=1) */
     uint8_t rcv_wscale; /**< the scale offered, 0..14 (7) */
     uint32_t rcv_space; /**< tcp_full_space of the receive buffer (65536) */
-    uint32_t sndbuf;    /**< bytes the write queue holds (1 MiB) */
+    uint32_t sndbuf;    /**< bytes the write queue holds (1 MiB); memory ~3x (ring + slots) */
     uint32_t max_skbs;  /**< write/retransmit queue entries (4096) */
     /** 0 = no GSO (size_goal = mss); else sk_gso_max_size, up to 65536. The pool's buffers
      *  must then hold 20 + 60 + gso_max_size bytes (a packet that does not fit is not sent:
@@ -74,7 +74,9 @@ struct txp_tcp_config {
     bool nodelay;              /**< TCP_NODELAY at start */
     bool autocork;             /**< tcp_autocorking (off by default in this model) */
     struct txp_pkt_pool *pool; /**< borrowed: packets are allocated here */
-    struct txp_tcp_out *out;   /**< borrowed: receives every packet */
+    struct txp_tcp_out *out;   /**< borrowed: receives every packet; a data packet may be
+                                *   shared (txp_pkt_shared: it borrows the socket's copy of
+                                *   the payload until it is freed or unshared) */
 };
 
 /** Counters and state snapshot. */
@@ -119,16 +121,21 @@ void txp_tcp_config_default(struct txp_tcp_config *cfg);
  * @param a allocator, NULL for malloc.
  * @param out the socket.
  * @return TXP_OK, TXP_EINVAL, TXP_ENOMEM.
- * Ownership: returns owned; borrows pool and out for its lifetime.
+ * Ownership: returns owned; borrows pool and out for its lifetime. Allocates the send ring
+ * (sndbuf bytes), the skb queue and the payload slots (min(max_skbs, 2 * sndbuf / slot + 8)
+ * slots of 320 + max(mtu, gso_max_size) bytes rounded up to 64), nothing after.
  * Thread-safety: the socket is single-threaded. Complexity: O(sndbuf + max_skbs).
  */
 int txp_tcp_create(const struct txp_tcp_config *cfg, const struct txp_alloc *a,
                    struct txp_tcp_sock **out);
 
 /**
- * Free the socket (queued data is discarded, nothing is sent). NULL is a no-op.
+ * Free the socket (queued data is discarded, nothing is sent). NULL is a no-op. Packets still
+ * sharing its payload slots are given their own copies first (txp_pkt_unshare), so they stay
+ * valid; the pool must still exist.
  * @param sk socket.
- * Ownership: consumes @p sk. Thread-safety: per socket. Complexity: O(1).
+ * Ownership: consumes @p sk. Thread-safety: per socket. Complexity: O(slots + bytes of the
+ * packets still shared).
  */
 void txp_tcp_destroy(struct txp_tcp_sock *sk);
 
