@@ -133,6 +133,7 @@ struct txp_fib_lpm {
     uint32_t dir[DIRN];
     const struct txp_alloc *a;
     struct lpm_heap hp;
+    uint8_t ddep[L16N]; /* length + 1 of the longest /0../16 prefix covering each /16; 0: none */
     struct lpm_plist *mid[L16N];
     uint32_t *sval[17]; /* /0../16 prefixes: value per prefix index, INT_MISS = absent */
     size_t count, list_bytes;
@@ -273,10 +274,11 @@ txp_fib_lpm_lookup_bulk(const struct txp_fib_lpm *l, const uint32_t *addr, uint3
  * before it is touched, so lookups landing anywhere in megabytes of
  * nodes do not each miss the TLB (measured: without it bench_fib's lookups run at about 0.55x
  * instead of 1x); it is still released by free(), as the default allocator's blocks are. A
- * caller's allocator is used as it is. *bytes is the size (kept for callers that round).
+ * caller's allocator is used as it is (zeroed whole). *bytes is the size. Bytes before
+ * @p zero_from are left for the caller to fill.
  */
 static void *
-big_alloc(const struct txp_alloc *a, size_t *bytes)
+big_alloc_from(const struct txp_alloc *a, size_t *bytes, size_t zero_from)
 {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
     if (a == NULL && *bytes >= HUGE_SZ / 2u) {
@@ -284,11 +286,18 @@ big_alloc(const struct txp_alloc *a, size_t *bytes)
         if (posix_memalign(&p, HUGE_SZ, *bytes) != 0)
             return NULL;
         (void)madvise(p, *bytes, MADV_HUGEPAGE); /* advice only: failure changes nothing */
-        memset(p, 0, *bytes);
+        memset((uint8_t *)p + zero_from, 0, *bytes - zero_from);
         return p;
     }
 #endif
+    (void)zero_from;
     return txp_alloc_mem(a, *bytes, 64);
+}
+
+static void *
+big_alloc(const struct txp_alloc *a, size_t *bytes)
+{
+    return big_alloc_from(a, bytes, 0);
 }
 
 /* Grow the heap to at least @p want words, keeping its words (offsets do not change). */
@@ -297,7 +306,8 @@ heap_resize(struct txp_fib_lpm *l, uint32_t want)
 {
     struct lpm_heap *h = &l->hp;
     size_t bytes = (size_t)want * 4u;
-    uint32_t *nb = big_alloc(l->a, &bytes);
+    /* the first top words are copied over: only the rest needs zeroing */
+    uint32_t *nb = big_alloc_from(l->a, &bytes, (size_t)h->top * 4u);
     if (!nb)
         return false;
     if (h->base) {
@@ -716,6 +726,17 @@ best_short(const struct txp_fib_lpm *l, uint32_t h, int below, uint32_t *val, ui
     *dep = 0;
 }
 
+/* The value of the longest /0../16 prefix covering /16 @p h, or INT_MISS. */
+static uint32_t
+short_val(const struct txp_fib_lpm *l, uint32_t h)
+{
+    unsigned dep = l->ddep[h];
+    if (dep == 0)
+        return INT_MISS;
+    unsigned len = dep - 1u;
+    return l->sval[len][len ? h >> (16u - len) : 0];
+}
+
 /*
  * Build the direct entry /18 @p j should have, from /16 @p j>>2's default and prefix list,
  * into a fresh block; *out is the entry. Nothing the lookup reads changes.
@@ -724,9 +745,7 @@ static int
 prepare18(struct txp_fib_lpm *l, uint32_t j, uint32_t *out)
 {
     uint32_t h = j >> 2, q = j & 3u;
-    uint32_t dv;
-    uint8_t dep;
-    best_short(l, h, 17, &dv, &dep);
+    uint32_t dv = short_val(l, h);
     const struct lpm_plist *pl = l->mid[h];
     uint32_t ne = 0;
     for (uint32_t i = 0; pl && i < pl->n; i++) {
@@ -911,21 +930,31 @@ short_update(struct txp_fib_lpm *l, uint32_t prefix, uint8_t plen, uint32_t valu
     uint32_t old = l->sval[plen][idx];
     if (del && old == INT_MISS)
         return TXP_ENOENT;
-    /* Two phases, so that running out of memory changes nothing: with the prefix set, build
-     * the /18s under it that hold longer prefixes (and that no longer short prefix covers)
-     * into fresh blocks; then switch them all, or free the fresh blocks and unset it. A /16
-     * without longer prefixes needs no block: its four entries are its best short prefix. */
+    /* Two phases, so that running out of memory changes nothing: with the prefix set and the
+     * depths of the /16s under it updated, build the /18s that hold longer prefixes (and that
+     * no longer short prefix covers) into fresh blocks; then switch them all, or free the
+     * fresh blocks and put the prefix and the depths back. A /16 without longer prefixes
+     * needs no block: its four entries are its best short prefix's value. */
     uint32_t h0 = prefix >> 16, hn = 1u << (16 - plen), nf = 0;
+    uint8_t *kdep = txp_alloc_mem(l->a, hn, 1); /* the old depths, to put back */
+    if (!kdep)
+        return TXP_ENOMEM;
     l->sval[plen][idx] = del ? INT_MISS : value;
+    uint32_t done = 0; /* /16s whose depth may have changed */
     int rc = TXP_OK;
-    for (uint32_t h = h0; h < h0 + hn && rc == TXP_OK; h++) {
+    for (uint32_t i = 0; i < hn && rc == TXP_OK; i++) {
+        uint32_t h = h0 + i;
+        kdep[i] = l->ddep[h];
+        done = i + 1u;
+        if (l->ddep[h] > plen + 1u)
+            continue; /* a longer short prefix covers this /16 */
+        if (del) {
+            uint32_t v;
+            best_short(l, h, plen, &v, &l->ddep[h]);
+        } else
+            l->ddep[h] = (uint8_t)(plen + 1u);
         if (l->mid[h] == NULL || l->mid[h]->n == 0)
             continue;
-        uint32_t v;
-        uint8_t dep;
-        best_short(l, h, 17, &v, &dep);
-        if (dep > plen + 1u)
-            continue; /* a longer short prefix covers this /16 */
         if (!grow(l->a, (void **)&l->fresh, &l->fresh_cap, nf + 4u, sizeof(uint32_t))) {
             rc = TXP_ENOMEM;
             break;
@@ -937,20 +966,22 @@ short_update(struct txp_fib_lpm *l, uint32_t prefix, uint8_t plen, uint32_t valu
     if (rc != TXP_OK) {
         for (uint32_t k = 0; k < nf; k++)
             free_entry(l, l->fresh[k]);
+        for (uint32_t i = 0; i < done; i++)
+            l->ddep[h0 + i] = kdep[i];
         l->sval[plen][idx] = old;
+        txp_free(l->a, kdep);
         return TXP_ENOMEM;
     }
     nf = 0;
-    for (uint32_t h = h0; h < h0 + hn; h++) {
-        uint32_t v;
-        uint8_t dep;
-        best_short(l, h, 17, &v, &dep);
-        if (dep > plen + 1u)
+    for (uint32_t i = 0; i < hn; i++) {
+        uint32_t h = h0 + i;
+        if (kdep[i] > plen + 1u)
             continue;
         uint32_t *d = &l->dir[h << 2];
         if (l->mid[h] == NULL || l->mid[h]->n == 0) {
             /* no longer prefixes: the /18s held values (no blocks) and hold the new best */
-            d[0] = d[1] = d[2] = d[3] = dep ? E_IMM | v : MISS_NODE;
+            uint32_t v = short_val(l, h);
+            d[0] = d[1] = d[2] = d[3] = v == INT_MISS ? MISS_NODE : E_IMM | v;
             continue;
         }
         for (uint32_t q = 0; q < 4u; q++) {
@@ -959,6 +990,7 @@ short_update(struct txp_fib_lpm *l, uint32_t prefix, uint8_t plen, uint32_t valu
             free_entry(l, prev);
         }
     }
+    txp_free(l->a, kdep);
     if (del)
         l->count--;
     else if (old == INT_MISS)
