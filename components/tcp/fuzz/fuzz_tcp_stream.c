@@ -17,7 +17,7 @@
  *    byte has been emitted and snd_una == write_seq;
  *  - the last packet emitted is kept until the next one (a transmission still in flight, so a
  *    retransmission of the same bytes must not share them) and the final one past
- *    txp_tcp_destroy, which must leave it unshared with the same bytes and checksums.
+ *    txp_tcp_destroy, which must leave its bytes and checksums intact (freed after).
  *
  * Input: 4 header bytes [options bits, mtu index, window scale, gso], then 4-byte records
  * [op, a, b, c]: op % 10 = 0 write (a*256+b bytes, c & 1 MSG_MORE), 1 ACK of a fraction a/255
@@ -308,8 +308,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     txp_tcp_destroy(sk);
     if (F->held != NULL) {
-        FZ_CHECK(!txp_pkt_shared(F->held));
-        (void)check_csums(F->held);
+        (void)check_csums(F->held); /* still readable: the slots outlive the socket */
         txp_pkt_free(F->held);
         F->held = NULL;
     }

@@ -128,6 +128,8 @@ struct txp_tcp_sock {
     uint8_t *slot_mem; /* nslots x slot_size bytes */
     struct tcp_slot *slots;
     uint32_t nslots, slot_size, slot_cap, slot_free;
+    uint32_t zombie_out; /* after txp_tcp_destroy: transmissions still sharing slots */
+    bool zombie;
     struct tcp_skb *q;
     uint32_t qcap, qhead, qlen, nsent;
     struct txp_tcp_info st; /* counters only */
@@ -450,9 +452,21 @@ slot_release(struct txp_pkt_ext *self, struct txp_pkt *p)
 {
     struct tcp_slot *sl = TXP_CONTAINER_OF(self, struct tcp_slot, ext);
 
+    struct txp_tcp_sock *sk = sl->sk;
+
     (void)p;
     sl->clone = NULL;
-    slot_maybe_free(sl->sk, sl);
+    if (sk->zombie) {
+        /* destroyed: the slots outlived the socket for the packets still out */
+        if (--sk->zombie_out == 0) {
+            const struct txp_alloc *a = sk->a;
+            txp_free(a, sk->slot_mem);
+            txp_free(a, sk->slots);
+            txp_free(a, sk);
+        }
+        return;
+    }
+    slot_maybe_free(sk, sl);
 }
 
 /* An skb stops using its slot (acked, purged, or its bytes moved to the ring). */
@@ -527,12 +541,21 @@ txp_tcp_destroy(struct txp_tcp_sock *sk)
     if (sk == NULL)
         return;
     a = sk->a;
-    /* A transmission still sharing a slot gets its own copy: the slots go away now. */
-    for (uint32_t i = 0; i < sk->nslots; i++)
-        if (sk->slots[i].clone != NULL)
-            txp_pkt_unshare(sk->slots[i].clone);
     txp_free(a, sk->ring);
     txp_free(a, sk->q);
+    sk->ring = NULL;
+    sk->q = NULL;
+    /* A transmission still sharing a slot may sit in a qdisc or on a TX ring, whose
+     * descriptor holds the address of its bytes (a driver owns the skb until TX completion;
+     * Linux frees shared data at the last reference, not with the socket). So the slots and
+     * this header outlive the socket until the last such packet lets go (slot_release). */
+    sk->zombie_out = 0;
+    for (uint32_t i = 0; i < sk->nslots; i++)
+        sk->zombie_out += sk->slots[i].clone != NULL;
+    if (sk->zombie_out > 0) {
+        sk->zombie = true;
+        return;
+    }
     txp_free(a, sk->slot_mem);
     txp_free(a, sk->slots);
     txp_free(a, sk);

@@ -131,11 +131,11 @@ int txp_tcp_create(const struct txp_tcp_config *cfg, const struct txp_alloc *a,
 
 /**
  * Free the socket (queued data is discarded, nothing is sent). NULL is a no-op. Packets still
- * sharing its payload slots are given their own copies first (txp_pkt_unshare), so they stay
- * valid; the pool must still exist.
+ * sharing its payload slots stay valid and unchanged (they may sit on a TX ring that holds
+ * their bytes' address): the slots, and a small header, are freed when the last of them is
+ * freed or unshared, as Linux frees shared data at its last reference.
  * @param sk socket.
- * Ownership: consumes @p sk. Thread-safety: per socket. Complexity: O(slots + bytes of the
- * packets still shared).
+ * Ownership: consumes @p sk. Thread-safety: per socket. Complexity: O(slots).
  */
 void txp_tcp_destroy(struct txp_tcp_sock *sk);
 
