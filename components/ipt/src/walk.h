@@ -54,6 +54,30 @@ txp_ipt__count(struct txp_ipt_counters *cnt, const struct txp_ipt__pkt *p)
     cnt->bytes += p->tot_len;
 }
 
+/* Where a jump returns to. */
+struct txp_ipt__frame {
+    uint32_t chain, rule;
+};
+
+/*
+ * RETURN, explicit or at the end of a user chain: back to the rule after the jump, or at
+ * depth 0 (underflow) to the hook chain's policy entry.
+ */
+static inline void
+txp_ipt__walk_return(const struct txp_ipt_table *tab, int hook_chain,
+                     const struct txp_ipt__frame *stack, uint32_t *depth, uint32_t *ci,
+                     uint32_t *ri)
+{
+    if (*depth == 0) {
+        *ci = (uint32_t)hook_chain;
+        *ri = tab->chains[*ci].n_rules;
+    } else {
+        (*depth)--;
+        *ci = stack[*depth].chain;
+        *ri = stack[*depth].rule + 1;
+    }
+}
+
 #if defined(__GNUC__)
 __attribute__((always_inline))
 #endif
@@ -61,9 +85,7 @@ static inline void
 txp_ipt__walk(struct txp_ipt_table *tab, int hook_chain, struct txp_ipt__ctx *c,
               txp_ipt__pick_fn pick, void *st)
 {
-    struct {
-        uint32_t chain, rule;
-    } stack[TXP_IPT_STACK_MAX];
+    struct txp_ipt__frame stack[TXP_IPT_STACK_MAX];
     uint32_t depth = 0;
     uint32_t ci = (uint32_t)hook_chain, ri = 0;
     struct txp_ipt_verdict *v = c->v;
@@ -85,14 +107,7 @@ txp_ipt__walk(struct txp_ipt_table *tab, int hook_chain, struct txp_ipt__ctx *c,
         if (ri >= ch->n_rules) {
             if (!ch->builtin) {
                 /* The implicit RETURN at the end of a user chain. */
-                if (depth == 0) {
-                    ci = (uint32_t)hook_chain;
-                    ri = tab->chains[ci].n_rules;
-                } else {
-                    depth--;
-                    ci = stack[depth].chain;
-                    ri = stack[depth].rule + 1;
-                }
+                txp_ipt__walk_return(tab, hook_chain, stack, &depth, &ci, &ri);
                 restart = TXP_IPT__WALK_MOVED;
                 continue;
             }
@@ -133,15 +148,7 @@ txp_ipt__walk(struct txp_ipt_table *tab, int hook_chain, struct txp_ipt__ctx *c,
             v->rule = (int32_t)ri;
             return;
         case TXP_IPT_T_RETURN:
-            if (depth == 0) {
-                /* Underflow: the hook chain's policy entry. */
-                ci = (uint32_t)hook_chain;
-                ri = tab->chains[ci].n_rules;
-            } else {
-                depth--;
-                ci = stack[depth].chain;
-                ri = stack[depth].rule + 1;
-            }
+            txp_ipt__walk_return(tab, hook_chain, stack, &depth, &ci, &ri);
             restart = TXP_IPT__WALK_MOVED;
             continue;
         case TXP_IPT_T_JUMP:
