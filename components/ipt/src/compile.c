@@ -73,16 +73,24 @@
  *   BUDGET_PER_RULE   leaf entries a tree may hold per rule (plus BUDGET_MIN) before it stops
  *                     cutting: bounds memory on sets whose rules overlap badly
  *   REPL_MAX_PCT 250  a cut may copy rules up to 2.5x: 150 left fw/ipc leaves 10x longer
- *   GROUPS_MAX 8      trees per chain; each costs a descent per packet (when not pruned)
+ *   GROUPS_MAX 4      trees per chain; each costs a descent per packet (when not pruned).
+ *                     Packets/s of the compiled path at 10,000 rules (acl/fw/ipc, one run):
+ *                     2 trees 2.8/1.0/0.8 M, 3: 8.1/0.9/1.6 M, 4: 8.3/5.1/4.7 M,
+ *                     5: 6.8/4.5/4.0 M, 6: 6.6/4.1/3.7 M, 8: 6.4/3.9/3.3 M. With more room
+ *                     the search picks more groups whose trees come out deeper, with longer
+ *                     leaves (acl: 8 deep, 8 per leaf with 4 trees; 15 and 48 with 5 or 6),
+ *                     which the cost below does not see; weighing a descent at live/2 or
+ *                     live instead of live/8 did not recover it
  *   GROUP_MIN_RULES   chains of at most twice this many rules get a single tree
- *   GROUP_CANDS 16    shapes the group search considers (it tries their subsets: 2^16) */
+ *   GROUP_CANDS 16    shapes the group search considers (it tries their subsets of up to
+ *                     GROUPS_MAX) */
 #define LEAF_BIT 0x80000000u
 #define FANOUT 8
 #define LEAF_MAX 6
 #define DEPTH_MAX 24
 #define BUDGET_PER_RULE 48u
 #define BUDGET_MIN 4096u
-#define GROUPS_MAX 8
+#define GROUPS_MAX 4
 #define REPL_MAX_PCT 250u
 #define GROUP_MIN_RULES 8u
 #define GROUP_CANDS 16u
