@@ -14,14 +14,15 @@
  * calibrates an iteration count that lasts at least the target time, runs several rounds
  * interleaving them, and reports the median. The issue's target: ratio >= 0.5.
  *
- * A second peer row, memcpy of the same 1 MiB 1448 bytes at a time into one 1500-byte buffer,
- * is the stricter figure earlier versions reported as the peer: its destination stays in the
- * L1 cache, so it measures reading the bytes, not copying them into memory that holds them.
- *
  * A second row, for the cost breakdown only, measures the one pass the send path cannot avoid
  * on its own: txp_csum_partial_copy of the same 1 MiB, 1448 bytes at a time, into 725 separate
  * buffers 1856 bytes apart (the footprint of the socket's write-queue slots, which hold the
  * whole write until it is acked). txpath's time minus this one is the per-segment overhead.
+ *
+ * A third row compares txpath with the peer earlier versions reported, memcpy of the same
+ * 1 MiB 1448 bytes at a time into one 1500-byte buffer: a stricter figure, because that
+ * destination stays in the L1 cache, so it measures reading the bytes, not copying them into
+ * memory that keeps them.
  *
  * Output: a table on stdout; with --json FILE one JSON object per line:
  * {"bench", "metric", "value", "unit", "peer", "peer_value", "ratio"} with value and peer_value
