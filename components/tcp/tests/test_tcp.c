@@ -922,7 +922,7 @@ test_zc_retransmit_copy(void)
 /* Packets still sharing the slots of a destroyed socket keep their bytes where they are (a TX
  * ring may hold their address); the slots go with the last of them. */
 static void
-test_zc_destroy_unshares(void)
+test_zc_destroy_keeps_shared(void)
 {
     struct txp_tcp_config c = cfg_default();
     struct txp_tcp_sock *sk = est_hold(&c);
@@ -1010,7 +1010,7 @@ static const struct txp_h_test close_tests[] = {
 static const struct txp_h_test zc_tests[] = {
     TXP_H_TEST(test_zc_shared),
     TXP_H_TEST(test_zc_retransmit_copy),
-    TXP_H_TEST(test_zc_destroy_unshares),
+    TXP_H_TEST(test_zc_destroy_keeps_shared),
     TXP_H_TEST(test_zc_slots_exhausted),
     TXP_H_TEST_END,
 };
