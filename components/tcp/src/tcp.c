@@ -416,6 +416,17 @@ slots_size(const struct txp_tcp_config *cfg, uint32_t *nslots, uint32_t *size, u
 
 static void slot_release(struct txp_pkt_ext *self, struct txp_pkt *p);
 
+/* The last of a socket: its slots and its header (after the ring and the queue). */
+static void
+sock_free_slots(struct txp_tcp_sock *sk)
+{
+    const struct txp_alloc *a = sk->a;
+
+    txp_free(a, sk->slot_mem);
+    txp_free(a, sk->slots);
+    txp_free(a, sk);
+}
+
 static void
 slots_init(struct txp_tcp_sock *sk)
 {
@@ -458,12 +469,8 @@ slot_release(struct txp_pkt_ext *self, struct txp_pkt *p)
     sl->clone = NULL;
     if (sk->zombie) {
         /* destroyed: the slots outlived the socket for the packets still out */
-        if (--sk->zombie_out == 0) {
-            const struct txp_alloc *a = sk->a;
-            txp_free(a, sk->slot_mem);
-            txp_free(a, sk->slots);
-            txp_free(a, sk);
-        }
+        if (--sk->zombie_out == 0)
+            sock_free_slots(sk);
         return;
     }
     slot_maybe_free(sk, sl);
@@ -556,9 +563,7 @@ txp_tcp_destroy(struct txp_tcp_sock *sk)
         sk->zombie = true;
         return;
     }
-    txp_free(a, sk->slot_mem);
-    txp_free(a, sk->slots);
-    txp_free(a, sk);
+    sock_free_slots(sk);
 }
 
 const char *
