@@ -18,8 +18,9 @@ case.json layout (component "tcp", link "raw-ipv4"):
 
   {"config": {"saddr", "daddr", "sport", "dport", "isn", "ts_offset", "ip_id", "mtu",
               "ts", "sack", "wscale", "rcv_wscale", "rcv_space", "gso_max_size", "nodelay",
-              "user_mss"},
+              "user_mss", optional "gso_sw"},
    "gso_split": false,            split GSO super-segments (txp_tcp_gso_segment) before output
+                                  ("gso_sw": true has the socket emit the same segments itself)
    "events": [{"t_ns": 0, "connect": true},
               {"t_ns": ..., "recv": "<TCP segment hex>"},
               {"t_ns": ..., "send": {"len": 3000, "more": false}},
@@ -835,7 +836,7 @@ def run(name, description, user, end, cfg=None, peer=None, gso_split=False):
                 seq_no += 1
     out = []
     for t, raw, gso in m.out:
-        if gso_split and gso:
+        if (gso_split or c.get("gso_sw")) and gso:
             out.extend((t, b) for b in gso_split_packet(raw, gso))
         else:
             out.append((t, raw))
@@ -953,6 +954,31 @@ def cases():
     c.append(run("gso-split", "GSO on and split like tcp_gso_segment: MSS-sized segments, "
                  "PSH on the last of each super-segment, IP ID + i",
                  hs + [(20 * MS, "send", 30000)], 300 * MS, cfg=gso, gso_split=True))
+    sw = {"gso_max_size": 65536, "gso_sw": True}
+    c.append(run("gso-sw-split", "gso_sw: the socket segments its GSO skbs itself (software "
+                 "GSO at transmit); the same packets as gso-split",
+                 hs + [(20 * MS, "send", 30000)], 300 * MS, cfg=sw))
+    c.append(run("gso-sw-bulk-fin", "gso_sw: 200 kB then FIN at MSS 1448, ACK per super-segment; "
+                 "the FIN rides on the last segment", hs + [(20 * MS, "send", 200000),
+                                                            (400 * MS, "shutdown", None)],
+                 700 * MS, cfg=sw))
+    c.append(run("gso-sw-rto", "gso_sw: the first two super-segments are lost; the RTO "
+                 "retransmits from snd_una one MSS at a time (a split skb, sent by copy)",
+                 hs + [(20 * MS, "send", 40000)], 3000 * MS, cfg=sw,
+                 peer={"synack_opts": LINUX_SYNACK, "window": 65160, "rtt": 10 * MS,
+                       "drop": (0, 1)}))
+    c.append(run("gso-sw-mss536", "gso_sw at MSS 524 (the peer offers 536): below the piece "
+                 "layout's 1024, the segments are copied", hs + [(20 * MS, "send", 20000)],
+                 300 * MS, cfg=sw,
+                 peer={"synack_opts": [("MSS", 536), ("SAckOK", b""), ("Timestamp", (0, 0)),
+                                       ("NOP", None), ("WScale", 7)],
+                       "window": 65160, "rtt": 10 * MS}))
+    c.append(run("gso-sw-mtu9000", "gso_sw at MTU 9000 (MSS 8936 with timestamps): pieces of "
+                 "8936 bytes", hs + [(20 * MS, "send", 100000)], 400 * MS,
+                 cfg={"gso_max_size": 65536, "gso_sw": True, "mtu": 9000},
+                 peer={"synack_opts": [("MSS", 8960), ("SAckOK", b""), ("Timestamp", (0, 0)),
+                                       ("NOP", None), ("WScale", 7)],
+                       "window": 65160, "rtt": 10 * MS}))
     return c
 
 

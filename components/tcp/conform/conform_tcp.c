@@ -87,7 +87,8 @@ tc_config(const json_t *c, struct txp_tcp_config *cfg, struct txp_diag *d)
         (rc = tc_bool(c, "ts", true, &cfg->opt_ts, d)) < 0 ||
         (rc = tc_bool(c, "sack", true, &cfg->opt_sack, d)) < 0 ||
         (rc = tc_bool(c, "wscale", true, &cfg->opt_wscale, d)) < 0 ||
-        (rc = tc_bool(c, "nodelay", false, &cfg->nodelay, d)) < 0)
+        (rc = tc_bool(c, "nodelay", false, &cfg->nodelay, d)) < 0 ||
+        (rc = tc_bool(c, "gso_sw", false, &cfg->gso_sw, d)) < 0)
         return rc;
     cfg->sport = (uint16_t)ints[0].v;
     cfg->dport = (uint16_t)ints[1].v;

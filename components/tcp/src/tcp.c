@@ -80,6 +80,11 @@
  * IPv4 header (20) and the largest TCP header (60), rounded up to a cache line. */
 #define SLOT_PAYLOAD_OFF 320u
 #define SLOT_ALIGN 64u
+/* gso_sw: the smallest MSS whose pieces a slot is laid out for (at most 65 pieces, 384 bytes of
+ * header room and alignment each); a smaller MSS keeps the payload contiguous (sent by copy). */
+#define SW_PIECE_MIN 1024u
+/* sendmsg prefetches the next skb's first bytes at most (the hardware streams the rest). */
+#define PREFETCH_MAX 2048u
 
 struct tcp_skb {
     uint32_t seq, end_seq;
@@ -94,15 +99,25 @@ struct tcp_skb {
 
 /*
  * A payload slot: one skb's bytes at SLOT_PAYLOAD_OFF of a fixed-size block, with headroom in
- * front for the headers of a zero-copy transmission (a pool packet attached to the slot with
- * txp_pkt_attach_ext; at most one at a time, as Linux copies a still-cloned skb).
+ * front for the headers of a zero-copy transmission (pool packets attached to the slot with
+ * txp_pkt_attach_ext: one transmission at a time, as Linux copies a still-cloned skb; with
+ * gso_sw that transmission is one packet per segment).
+ *
+ * Layouts: contiguous (piece == 0), the payload in one run; or in pieces of `piece` bytes (the
+ * MSS when the skb was started, gso_sw only), piece k at SLOT_PAYLOAD_OFF + k * piece_stride,
+ * each behind its own SLOT_PAYLOAD_OFF bytes of header room, with the partial sum of each
+ * piece kept in psum[] (sk->psum + slot * sk->maxp). Piece 0 is where the contiguous payload
+ * starts, so a one-segment skb looks the same in both.
  */
 struct tcp_slot {
-    struct txp_pkt_ext ext;  /* release hook of the attached transmission */
+    struct txp_pkt_ext ext;  /* release hook of the attached transmissions */
     struct txp_tcp_sock *sk; /* back pointer for the hook */
-    struct txp_pkt *clone;   /* the transmission sharing the slot, or NULL */
+    uint32_t clones;         /* packets sharing the slot's bytes */
     uint32_t seq0;           /* sequence number of the slot's first payload byte */
     uint32_t refs;           /* skbs whose bytes live here (the halves of a split share it) */
+    uint32_t piece;          /* payload bytes per piece, 0 = contiguous */
+    uint32_t stride;         /* bytes from one piece to the next */
+    uint32_t cap;            /* payload bytes the slot holds from seq0 */
     uint32_t next_free;      /* free list link */
 };
 
@@ -128,6 +143,8 @@ struct txp_tcp_sock {
     uint8_t *slot_mem; /* nslots x slot_size bytes */
     struct tcp_slot *slots;
     uint32_t nslots, slot_size, slot_cap, slot_free;
+    uint32_t *psum;      /* gso_sw: nslots x maxp piece sums, else NULL */
+    uint32_t maxp;       /* pieces a slot can have (gso_sw) */
     uint32_t zombie_out; /* after txp_tcp_destroy: transmissions still sharing slots */
     bool zombie;
     struct tcp_skb *q;
@@ -402,13 +419,27 @@ config_check(const struct txp_tcp_config *c)
  * over in slot-sized pieces (plus a few), at most one per skb descriptor; when they run out an
  * skb keeps its bytes in the ring and is sent by copy, so the count changes speed, never output.
  */
+static bool
+gso_sw(const struct txp_tcp_config *cfg)
+{
+    return cfg->gso_sw && cfg->gso_max_size != 0;
+}
+
 static void
-slots_size(const struct txp_tcp_config *cfg, uint32_t *nslots, uint32_t *size, uint32_t *cap)
+slots_size(const struct txp_tcp_config *cfg, uint32_t *nslots, uint32_t *size, uint32_t *cap,
+           uint32_t *maxp)
 {
     uint32_t c = max_u32(cfg->mtu, cfg->gso_max_size);
-    uint32_t sz = (SLOT_PAYLOAD_OFF + c + SLOT_ALIGN - 1) & ~(SLOT_ALIGN - 1);
-    uint64_t n = 2ull * cfg->sndbuf / sz + 8;
+    uint32_t sz = SLOT_PAYLOAD_OFF + c;
+    uint64_t n;
 
+    *maxp = 0;
+    if (gso_sw(cfg)) {
+        *maxp = c / SW_PIECE_MIN + 1;
+        sz += *maxp * (SLOT_PAYLOAD_OFF + SLOT_ALIGN);
+    }
+    sz = (sz + SLOT_ALIGN - 1) & ~(SLOT_ALIGN - 1);
+    n = 2ull * cfg->sndbuf / sz + 8;
     *cap = c;
     *size = sz;
     *nslots = (uint32_t)(n < cfg->max_skbs ? n : cfg->max_skbs);
@@ -424,6 +455,7 @@ sock_free_slots(struct txp_tcp_sock *sk)
 
     txp_free(a, sk->slot_mem);
     txp_free(a, sk->slots);
+    txp_free(a, sk->psum);
     txp_free(a, sk);
 }
 
@@ -435,8 +467,9 @@ slots_init(struct txp_tcp_sock *sk)
         struct tcp_slot *sl = &sk->slots[i];
         sl->ext.release = slot_release;
         sl->sk = sk;
-        sl->clone = NULL;
+        sl->clones = 0;
         sl->refs = 0;
+        sl->piece = 0;
         sl->next_free = sk->slot_free;
         sk->slot_free = i;
     }
@@ -448,10 +481,36 @@ slot_payload(const struct txp_tcp_sock *sk, uint32_t i)
     return sk->slot_mem + (size_t)i * sk->slot_size + SLOT_PAYLOAD_OFF;
 }
 
+/* Payload byte @p off (counted from seq0) of slot @p i. */
+static uint8_t *
+slot_addr(const struct txp_tcp_sock *sk, uint32_t i, uint32_t off)
+{
+    const struct tcp_slot *sl = &sk->slots[i];
+    uint8_t *b = slot_payload(sk, i);
+
+    if (sl->piece == 0)
+        return b + off;
+    return b + (size_t)(off / sl->piece) * sl->stride + off % sl->piece;
+}
+
+/* The piece sums of slot @p i (gso_sw). */
+static uint32_t *
+slot_psum(const struct txp_tcp_sock *sk, uint32_t i)
+{
+    return sk->psum + (size_t)i * sk->maxp;
+}
+
+/* Bytes of a run from slot offset @p off that stay in one piece, at most @p n. */
+static uint32_t
+slot_run(const struct tcp_slot *sl, uint32_t off, uint32_t n)
+{
+    return sl->piece == 0 ? n : min_u32(n, sl->piece - off % sl->piece);
+}
+
 static void
 slot_maybe_free(struct txp_tcp_sock *sk, struct tcp_slot *sl)
 {
-    if (sl->refs == 0 && sl->clone == NULL) {
+    if (sl->refs == 0 && sl->clones == 0) {
         sl->next_free = sk->slot_free;
         sk->slot_free = (uint32_t)(sl - sk->slots);
     }
@@ -466,7 +525,7 @@ slot_release(struct txp_pkt_ext *self, struct txp_pkt *p)
     struct txp_tcp_sock *sk = sl->sk;
 
     (void)p;
-    sl->clone = NULL;
+    sl->clones--;
     if (sk->zombie) {
         /* destroyed: the slots outlived the socket for the packets still out */
         if (--sk->zombie_out == 0)
@@ -503,24 +562,27 @@ txp_tcp_create(const struct txp_tcp_config *cfg, const struct txp_alloc *a,
     if (sk == NULL)
         return TXP_ENOMEM;
     memset(sk, 0, sizeof(*sk));
-    slots_size(cfg, &sk->nslots, &sk->slot_size, &sk->slot_cap);
+    sk->a = a;
+    slots_size(cfg, &sk->nslots, &sk->slot_size, &sk->slot_cap, &sk->maxp);
     sk->ring = txp_alloc_mem(a, cfg->sndbuf, 16);
     sk->q =
         txp_alloc_mem(a, (size_t)cfg->max_skbs * sizeof(struct tcp_skb), _Alignof(struct tcp_skb));
     sk->slot_mem = txp_alloc_mem(a, (size_t)sk->nslots * sk->slot_size, SLOT_ALIGN);
     sk->slots =
         txp_alloc_mem(a, (size_t)sk->nslots * sizeof(struct tcp_slot), _Alignof(struct tcp_slot));
-    if (sk->ring == NULL || sk->q == NULL || sk->slot_mem == NULL || sk->slots == NULL) {
+    if (gso_sw(cfg)) {
+        sk->psum =
+            txp_alloc_mem(a, (size_t)sk->nslots * sk->maxp * sizeof(uint32_t), _Alignof(uint32_t));
+    }
+    if (sk->ring == NULL || sk->q == NULL || sk->slot_mem == NULL || sk->slots == NULL ||
+        (gso_sw(cfg) && sk->psum == NULL)) {
         txp_free(a, sk->ring);
         txp_free(a, sk->q);
-        txp_free(a, sk->slot_mem);
-        txp_free(a, sk->slots);
-        txp_free(a, sk);
+        sock_free_slots(sk);
         return TXP_ENOMEM;
     }
     slots_init(sk);
     sk->cfg = *cfg;
-    sk->a = a;
     sk->ring_cap = cfg->sndbuf;
     sk->qcap = cfg->max_skbs;
     sk->state = TXP_TCP_CLOSED;
@@ -558,7 +620,7 @@ txp_tcp_destroy(struct txp_tcp_sock *sk)
      * this header outlive the socket until the last such packet lets go (slot_release). */
     sk->zombie_out = 0;
     for (uint32_t i = 0; i < sk->nslots; i++)
-        sk->zombie_out += sk->slots[i].clone != NULL;
+        sk->zombie_out += sk->slots[i].clones;
     if (sk->zombie_out > 0) {
         sk->zombie = true;
         return;
@@ -694,16 +756,30 @@ csum_block_add(uint32_t sum, uint32_t add, uint32_t off)
     return (uint32_t)((acc & 0xFFFFFFFFu) + (acc >> 32));
 }
 
-/* Checksum-copy the payload of @p s, wherever it is stored, to @p dst. */
+/*
+ * Checksum-copy @p n payload bytes of @p s from sequence number @p seq, wherever they are
+ * stored, to @p dst; @p sum covers what precedes dst (an even number of bytes).
+ */
 static uint32_t
-skb_copy_out_csum(const struct txp_tcp_sock *sk, const struct tcp_skb *s, uint8_t *dst, uint32_t n,
-                  uint32_t sum)
+skb_copy_out_csum(const struct txp_tcp_sock *sk, const struct tcp_skb *s, uint32_t seq,
+                  uint8_t *dst, uint32_t n, uint32_t sum)
 {
     if (s->slot != SLOT_NONE) {
-        const uint8_t *src = slot_payload(sk, s->slot) + (s->seq - sk->slots[s->slot].seq0);
-        return txp_csum_partial_copy(dst, src, n, sum);
+        const struct tcp_slot *sl = &sk->slots[s->slot];
+        uint32_t off = seq - sl->seq0;
+
+        if (sl->piece == 0)
+            return txp_csum_partial_copy(dst, slot_payload(sk, s->slot) + off, n, sum);
+        for (uint32_t o = 0; o < n;) {
+            uint32_t m = slot_run(sl, off + o, n - o);
+            uint32_t add = txp_csum_partial_copy(dst + o, slot_addr(sk, s->slot, off + o), m, 0);
+
+            sum = csum_block_add(sum, add, o);
+            o += m;
+        }
+        return sum;
     }
-    return ring_copy_out_csum(sk, s->seq, dst, n, sum);
+    return ring_copy_out_csum(sk, seq, dst, n, sum);
 }
 
 /* The 16-bit halves of @p v, for a one's-complement sum. */
@@ -713,46 +789,54 @@ csum_u32(uint32_t v)
     return (v >> 16) + (v & 0xFFFFu);
 }
 
+/* ~fold: the checksum field of a 32-bit one's-complement sum (txp_csum_fold, inline). */
+static uint16_t
+csum_fold_inline(uint32_t s)
+{
+    s = (s & 0xFFFFu) + (s >> 16);
+    s = (s & 0xFFFFu) + (s >> 16);
+    return (uint16_t)(0xFFFFu ^ s);
+}
+
+/* What the headers of a connection's segments share, and the sums of those words. */
+struct hdr_base {
+    uint32_t ip_sum;  /* IPv4 words but tot_len, id and the checksum */
+    uint32_t tcp_sum; /* pseudo-header but the length, TCP words but seq and doff/flags */
+};
+
 /*
  * The headers of a segment without SYN (options: timestamps or none), written field by field
  * with their sums computed from the values rather than read back from the packet (reading back
  * bytes just stored stalls store forwarding). The bytes are exactly txp_ipv4_build's and
- * txp_tcp_build's for the same fields. @return the TCP partial sum: pseudo-header + header.
+ * txp_tcp_build's for the same fields. hdrs_shared writes what every segment of a burst shares
+ * (all but tot_len, id, the IPv4 checksum, seq, flags and the TCP checksum); hdrs_patch
+ * writes the rest and returns the TCP partial sum: pseudo-header + header.
  */
-static uint32_t
-build_hdrs_fast(const struct txp_tcp_sock *sk, uint8_t *d, uint32_t seq, uint8_t flags, uint32_t hl,
-                uint32_t total, uint32_t tsval)
+static void
+hdrs_shared(const struct txp_tcp_sock *sk, uint8_t *d, uint32_t hl, uint32_t ack, uint32_t tsval,
+            struct hdr_base *b)
 {
     uint8_t *t = d + IPV4_HLEN;
-    uint32_t ack = (flags & TXP_TCP_ACK) ? sk->rcv_nxt : 0;
     uint16_t win = select_window(sk, false);
-    uint32_t ipsum, sum;
 
     d[TXP_IPV4_OFF_VIHL] = 0x45;
     d[TXP_IPV4_OFF_TOS] = sk->cfg.tos;
-    txp_store_be16(d + TXP_IPV4_OFF_TOTLEN, (uint16_t)total);
-    txp_store_be16(d + TXP_IPV4_OFF_ID, sk->ip_id);
     txp_store_be16(d + TXP_IPV4_OFF_FRAG, TXP_IP_DF);
     d[TXP_IPV4_OFF_TTL] = sk->cfg.ttl;
     d[TXP_IPV4_OFF_PROTO] = TXP_IPPROTO_TCP;
     txp_store_be32(d + TXP_IPV4_OFF_SADDR, sk->cfg.saddr);
     txp_store_be32(d + TXP_IPV4_OFF_DADDR, sk->cfg.daddr);
-    ipsum = 0x4500u + sk->cfg.tos + total + sk->ip_id + TXP_IP_DF + ((uint32_t)sk->cfg.ttl << 8) +
-            TXP_IPPROTO_TCP + csum_u32(sk->cfg.saddr) + csum_u32(sk->cfg.daddr);
-    txp_store_be16(d + TXP_IPV4_OFF_CSUM, txp_csum_fold(ipsum));
+    b->ip_sum = 0x4500u + sk->cfg.tos + TXP_IP_DF + ((uint32_t)sk->cfg.ttl << 8) + TXP_IPPROTO_TCP +
+                csum_u32(sk->cfg.saddr) + csum_u32(sk->cfg.daddr);
 
     txp_store_be16(t + TXP_TCP_OFF_SPORT, sk->cfg.sport);
     txp_store_be16(t + TXP_TCP_OFF_DPORT, sk->cfg.dport);
-    txp_store_be32(t + TXP_TCP_OFF_SEQ, seq);
     txp_store_be32(t + TXP_TCP_OFF_ACK, ack);
     t[TXP_TCP_OFF_DOFF] = (uint8_t)((hl / 4u) << 4);
-    t[TXP_TCP_OFF_FLAGS] = flags;
     txp_store_be16(t + TXP_TCP_OFF_WINDOW, win);
     txp_store_be16(t + TXP_TCP_OFF_URG, 0);
-    sum = txp_csum_pseudo_ipv4(sk->cfg.saddr, sk->cfg.daddr, TXP_IPPROTO_TCP,
-                               (uint16_t)(total - IPV4_HLEN));
-    sum += sk->cfg.sport + sk->cfg.dport + csum_u32(seq) + csum_u32(ack) +
-           ((hl / 4u) << 12 | flags) + win;
+    b->tcp_sum = txp_csum_pseudo_ipv4(sk->cfg.saddr, sk->cfg.daddr, TXP_IPPROTO_TCP, 0) +
+                 sk->cfg.sport + sk->cfg.dport + csum_u32(ack) + win;
     if (hl > TCP_HLEN) {
         uint32_t tsecr = sk->ts_recent;
         t[TCP_HLEN + 0] = TXP_TCPOPT_NOP;
@@ -761,11 +845,122 @@ build_hdrs_fast(const struct txp_tcp_sock *sk, uint8_t *d, uint32_t seq, uint8_t
         t[TCP_HLEN + 3] = TXP_TCPOLEN_TIMESTAMP;
         txp_store_be32(t + TCP_HLEN + 4, tsval);
         txp_store_be32(t + TCP_HLEN + 8, tsecr);
-        sum += ((uint32_t)TXP_TCPOPT_NOP << 8 | TXP_TCPOPT_NOP) +
-               ((uint32_t)TXP_TCPOPT_TIMESTAMP << 8 | TXP_TCPOLEN_TIMESTAMP) + csum_u32(tsval) +
-               csum_u32(tsecr);
+        b->tcp_sum += ((uint32_t)TXP_TCPOPT_NOP << 8 | TXP_TCPOPT_NOP) +
+                      ((uint32_t)TXP_TCPOPT_TIMESTAMP << 8 | TXP_TCPOLEN_TIMESTAMP) +
+                      csum_u32(tsval) + csum_u32(tsecr);
     }
-    return sum;
+}
+
+static uint32_t
+hdrs_patch(uint8_t *d, const struct hdr_base *b, uint32_t seq, uint8_t flags, uint32_t hl,
+           uint32_t total, uint16_t id)
+{
+    uint8_t *t = d + IPV4_HLEN;
+
+    txp_store_be16(d + TXP_IPV4_OFF_TOTLEN, (uint16_t)total);
+    txp_store_be16(d + TXP_IPV4_OFF_ID, id);
+    txp_store_be16(d + TXP_IPV4_OFF_CSUM, csum_fold_inline(b->ip_sum + total + id));
+    txp_store_be32(t + TXP_TCP_OFF_SEQ, seq);
+    t[TXP_TCP_OFF_FLAGS] = flags;
+    return b->tcp_sum + (total - IPV4_HLEN) + csum_u32(seq) + ((hl / 4u) << 12 | flags);
+}
+
+static uint32_t
+build_hdrs_fast(const struct txp_tcp_sock *sk, uint8_t *d, uint32_t seq, uint8_t flags, uint32_t hl,
+                uint32_t total, uint32_t tsval)
+{
+    struct hdr_base b;
+
+    hdrs_shared(sk, d, hl, (flags & TXP_TCP_ACK) ? sk->rcv_nxt : 0, tsval, &b);
+    return hdrs_patch(d, &b, seq, flags, hl, total, sk->ip_id);
+}
+
+/*
+ * gso_sw: transmit the GSO skb @p s (@p pcount > 1 segments of @p mss, from @p seq) as the
+ * packets txp_tcp_gso_segment makes of the super-segment transmit() would build: IPv4 ID + i,
+ * seq + i * mss, CWR on the first only, PSH (forced on a GSO skb) and FIN on the last only.
+ * The headers are built once and copied into each segment with its own fields patched. When
+ * the whole skb was never split or trimmed, no earlier transmission still shares its slot and
+ * its pieces are MSS-sized, segment i borrows piece i (its headers go in the piece's header
+ * room) and its checksum adds the piece's stored sum; otherwise each payload is
+ * checksum-copied. @return TXP_ENOBUFS (nothing emitted) when the pool has fewer free packets
+ * than segments; else TXP_OK, also when the output took packets from the pool meanwhile and
+ * the last segments could not be built: those count in alloc_fails and are lost as a device
+ * drop is (the retransmission timer recovers them).
+ */
+static int
+transmit_sw(struct txp_tcp_sock *sk, const struct tcp_skb *s, uint32_t seq, uint8_t flags,
+            uint32_t dlen, uint32_t pcount, uint32_t mss, uint64_t now)
+{
+    uint32_t hl = TCP_HLEN + (sk->ts_ok ? TCP_TS_ALIGNED : 0u);
+    uint32_t hlen = IPV4_HLEN + hl;
+    uint32_t tsval = (uint32_t)(now / NS_PER_MS) + sk->cfg.ts_offset;
+    struct tcp_slot *sl = s->slot != SLOT_NONE ? &sk->slots[s->slot] : NULL;
+    bool zc = sl != NULL && s->csum_ok && sl->clones == 0 && sl->piece == mss;
+    uint8_t tmpl[IPV4_HLEN + TCP_HLEN + TCP_TS_ALIGNED];
+    struct hdr_base b;
+    uint32_t i;
+
+    TXP_ASSERT(pcount == (dlen + mss - 1) / mss);
+    if (txp_pkt_pool_count(sk->cfg.pool) - txp_pkt_pool_in_use(sk->cfg.pool) < pcount) {
+        sk->st.alloc_fails++;
+        return TXP_ENOBUFS;
+    }
+    hdrs_shared(sk, tmpl, hl, (flags & TXP_TCP_ACK) ? sk->rcv_nxt : 0, tsval, &b);
+    flags |= TXP_TCP_PSH;
+    for (i = 0; i < pcount; i++) {
+        struct txp_pkt *p = txp_pkt_alloc(sk->cfg.pool);
+        uint32_t off = i * mss;
+        uint32_t m = min_u32(mss, dlen - off);
+        uint32_t total = hlen + m;
+        uint8_t fl = flags;
+        uint8_t *d;
+        uint32_t sum;
+
+        if (p == NULL || txp_pkt_tailroom(p) < total) {
+            txp_pkt_free(p);
+            sk->st.alloc_fails += pcount - i;
+            break;
+        }
+        if (i > 0)
+            fl = (uint8_t)(fl & ~TXP_TCP_CWR);
+        if (i + 1 < pcount)
+            fl = (uint8_t)(fl & ~(TXP_TCP_PSH | TXP_TCP_FIN));
+        if (zc) {
+            uint32_t h = txp_pkt_headroom(p);
+            uint8_t *hdr = slot_payload(sk, s->slot) + (size_t)i * sl->stride - hlen;
+
+            /* Cannot fail: a fresh pool packet whose buffer holds the window (checked). */
+            (void)txp_pkt_attach_ext(p, &sl->ext, hdr - h, h, total);
+            sl->clones++;
+        } else {
+            (void)txp_pkt_put(p, total);
+        }
+        d = txp_pkt_data(p);
+        if (hl > TCP_HLEN)
+            memcpy(d, tmpl, IPV4_HLEN + TCP_HLEN + TCP_TS_ALIGNED);
+        else
+            memcpy(d, tmpl, IPV4_HLEN + TCP_HLEN);
+        sum = hdrs_patch(d, &b, seq + off, fl, hl, total, sk->ip_id);
+        if (zc)
+            sum = csum_block_add(sum, slot_psum(sk, s->slot)[i], 0);
+        else
+            sum = skb_copy_out_csum(sk, s, seq + off, d + hlen, m, sum);
+        txp_store_be16(d + IPV4_HLEN + TXP_TCP_OFF_CSUM, csum_fold_inline(sum));
+        sk->ip_id++;
+        p->meta.l3_off = 0;
+        p->meta.l4_off = (uint16_t)IPV4_HLEN;
+        p->meta.tos = sk->cfg.tos;
+        p->meta.flags = TXP_PKT_F_RAW_IP | TXP_PKT_F_LOCAL_OUT;
+        p->meta.tstamp_ns = now;
+        sk->cfg.out->fn(sk->cfg.out, p, now);
+    }
+    sk->ip_id = (uint16_t)(sk->ip_id + (pcount - i)); /* lost segments keep their IDs */
+    sk->st.segs_out += pcount;
+    sk->st.data_segs_out += pcount;
+    sk->lsndtime = now;
+    sk->tx_busy = true;
+    return TXP_OK;
 }
 
 /*
@@ -788,6 +983,8 @@ transmit(struct txp_tcp_sock *sk, const struct tcp_skb *s, uint32_t seq, uint8_t
     uint32_t hl, total, sum;
     uint32_t tsval = (uint32_t)(now / NS_PER_MS) + sk->cfg.ts_offset;
 
+    if (pcount > 1 && sk->psum != NULL)
+        return transmit_sw(sk, s, seq, flags, dlen, pcount, mss, now);
     if (pcount > 1)
         flags |= TXP_TCP_PSH; /* GSO skbs always carry PSH (GRO flush at the receiver) */
     /* Established segments carry timestamps or nothing (no SACK blocks are ever sent). */
@@ -833,7 +1030,8 @@ transmit(struct txp_tcp_sock *sk, const struct tcp_skb *s, uint32_t seq, uint8_t
         txp_pkt_free(p);
         goto nobufs;
     }
-    if (dlen > 0 && s->csum_ok && sk->slots[s->slot].clone == NULL) {
+    if (dlen > 0 && s->csum_ok && sk->slots[s->slot].clones == 0 &&
+        (sk->slots[s->slot].piece == 0 || dlen <= sk->slots[s->slot].piece)) {
         /* csum_ok: a slot holds the untrimmed, unsplit payload from its first byte. */
         struct tcp_slot *sl = &sk->slots[s->slot];
         uint32_t h = txp_pkt_headroom(p);
@@ -843,7 +1041,7 @@ transmit(struct txp_tcp_sock *sk, const struct tcp_skb *s, uint32_t seq, uint8_t
             txp_pkt_free(p);
             goto nobufs;
         }
-        sl->clone = p;
+        sl->clones++;
         zc = true;
     } else {
         (void)txp_pkt_put(p, total);
@@ -874,9 +1072,10 @@ transmit(struct txp_tcp_sock *sk, const struct tcp_skb *s, uint32_t seq, uint8_t
     }
     /* Then the payload: its stored sum, or summed while it is copied into the packet. */
     if (zc)
-        sum = csum_block_add(sum, s->csum, 0);
+        sum =
+            csum_block_add(sum, sk->slots[s->slot].piece ? slot_psum(sk, s->slot)[0] : s->csum, 0);
     else if (dlen > 0)
-        sum = skb_copy_out_csum(sk, s, d + IPV4_HLEN + hl, dlen, sum);
+        sum = skb_copy_out_csum(sk, s, seq, d + IPV4_HLEN + hl, dlen, sum);
     txp_store_be16(d + IPV4_HLEN + TXP_TCP_OFF_CSUM, txp_csum_fold(sum));
     sk->ip_id = (uint16_t)(sk->ip_id + pcount);
     p->meta.l3_off = 0;
@@ -1195,6 +1394,36 @@ ring_copy_in(struct txp_tcp_sock *sk, uint32_t seq, const uint8_t *src, uint32_t
 }
 
 /*
+ * Append @p n bytes at slot offset @p off of the unsent tail @p s, whose slot is in pieces:
+ * piece by piece, each piece's sum kept while the skb's sums are valid.
+ */
+static void
+piece_copy_in(struct txp_tcp_sock *sk, struct tcp_skb *s, uint32_t off, const uint8_t *src,
+              uint32_t n)
+{
+    const struct tcp_slot *sl = &sk->slots[s->slot];
+    uint32_t *ps = slot_psum(sk, s->slot);
+    uint32_t k = off / sl->piece, w = off % sl->piece;
+    uint8_t *dst = slot_payload(sk, s->slot) + (size_t)k * sl->stride + w;
+
+    while (n > 0) {
+        uint32_t m = min_u32(n, sl->piece - w);
+
+        if (s->csum_ok) {
+            uint32_t add = txp_csum_partial_copy(dst, src, m, 0);
+            ps[k] = w == 0 ? add : csum_block_add(ps[k], add, w);
+        } else {
+            memcpy(dst, src, m);
+        }
+        src += m;
+        n -= m;
+        k++;
+        w = 0;
+        dst = slot_payload(sk, s->slot) + (size_t)k * sl->stride;
+    }
+}
+
+/*
  * Append @p n bytes to the unsent tail @p s (whose payload ends at write_seq): into its slot,
  * summed as they are copied (the one pass over the bytes), or into the ring. An skb that would
  * outgrow its slot (only the second half of a split can) moves its bytes to the ring first.
@@ -1206,7 +1435,11 @@ skb_copy_in(struct txp_tcp_sock *sk, struct tcp_skb *s, const uint8_t *src, uint
         struct tcp_slot *sl = &sk->slots[s->slot];
         uint32_t off = sk->write_seq - sl->seq0;
 
-        if (off + n <= sk->slot_cap) {
+        if (off + n <= sl->cap) {
+            if (sl->piece != 0) {
+                piece_copy_in(sk, s, off, src, n);
+                return;
+            }
             uint8_t *dst = slot_payload(sk, s->slot) + off;
             if (s->csum_ok)
                 s->csum = csum_block_add(s->csum, txp_csum_partial_copy(dst, src, n, 0), off);
@@ -1214,7 +1447,13 @@ skb_copy_in(struct txp_tcp_sock *sk, struct tcp_skb *s, const uint8_t *src, uint
                 memcpy(dst, src, n);
             return;
         }
-        ring_copy_in(sk, s->seq, slot_payload(sk, s->slot) + (s->seq - sl->seq0), skb_len(s));
+        off = s->seq - sl->seq0;
+        for (uint32_t o = 0, len = skb_len(s); o < len;) {
+            uint32_t m = slot_run(sl, off + o, len - o);
+
+            ring_copy_in(sk, s->seq + o, slot_addr(sk, s->slot, off + o), m);
+            o += m;
+        }
         s->csum_ok = false;
         skb_slot_put(sk, s);
     }
@@ -1233,15 +1472,32 @@ prefetch_src(const uint8_t *src, uint32_t n)
         __builtin_prefetch(src + off, 0, 3);
 }
 
-/* Give a new data skb a slot if one is free (else its bytes go to the ring). */
+/*
+ * Give a new data skb a slot if one is free (else its bytes go to the ring): in pieces of
+ * @p mss with gso_sw when the MSS is at least SW_PIECE_MIN, else contiguous.
+ */
 static void
-skb_slot_get(struct txp_tcp_sock *sk, struct tcp_skb *s)
+skb_slot_get(struct txp_tcp_sock *sk, struct tcp_skb *s, uint32_t mss)
 {
     uint32_t i = sk->slot_free;
+    struct tcp_slot *sl;
 
     if (i == SLOT_NONE)
         return;
-    sk->slot_free = sk->slots[i].next_free;
+    sl = &sk->slots[i];
+    sk->slot_free = sl->next_free;
+    sl->piece = 0;
+    sl->cap = sk->slot_cap;
+    if (sk->psum != NULL && mss >= SW_PIECE_MIN) {
+        uint32_t stride = ((mss + SLOT_ALIGN - 1) & ~(SLOT_ALIGN - 1)) + SLOT_PAYLOAD_OFF;
+        uint32_t fit = min_u32((sk->slot_size - SLOT_PAYLOAD_OFF - mss) / stride + 1, sk->maxp);
+
+        if ((uint64_t)fit * mss >= sk->slot_cap) {
+            sl->piece = mss;
+            sl->stride = stride;
+            sl->cap = fit * mss;
+        }
+    }
     /* The headers of its transmission go in the line before the payload: fetch it for writing
      * now, while the payload is copied, instead of missing on it in transmit. */
     __builtin_prefetch(slot_payload(sk, i) - SLOT_ALIGN, 1, 3);
@@ -1290,7 +1546,7 @@ txp_tcp_sendmsg(struct txp_tcp_sock *sk, const void *data, size_t len, unsigned 
             if (sk->qlen + 1 >= sk->qcap) /* one descriptor stays free for a split */
                 break;
             tail = entail(sk, TXP_TCP_ACK, now_ns);
-            skb_slot_get(sk, tail);
+            skb_slot_get(sk, tail, mss);
             room = goal;
         }
         copy = min_u32(min_u32(room, want - copied), space);
@@ -1304,7 +1560,7 @@ txp_tcp_sendmsg(struct txp_tcp_sock *sk, const void *data, size_t len, unsigned 
             break;
         if (skb_len(tail) < goal)
             continue;
-        prefetch_src(src + copied, min_u32(goal, want - copied));
+        prefetch_src(src + copied, min_u32(min_u32(goal, PREFETCH_MAX), want - copied));
         if (forced_push(sk)) {
             mark_push(sk, tail);
             push_pending(sk, mss, NAGLE_PUSH, now_ns);

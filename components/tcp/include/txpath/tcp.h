@@ -67,10 +67,17 @@ struct txp_tcp_config {
     uint32_t sndbuf;    /**< bytes the write queue holds (1 MiB); memory ~3x (ring + slots) */
     uint32_t max_skbs;  /**< write/retransmit queue entries (4096) */
     /** 0 = no GSO (size_goal = mss); else sk_gso_max_size, up to 65536. The pool's buffers
-     *  must then hold 20 + 60 + gso_max_size bytes (a packet that does not fit is not sent:
-     *  counted in alloc_fails, retried later). */
+     *  must then hold 20 + 60 + gso_max_size bytes, or 20 + 60 + MSS with gso_sw (a packet
+     *  that does not fit is not sent: counted in alloc_fails, retried later). */
     uint32_t gso_max_size;
-    uint16_t gso_max_segs;     /**< sk_gso_max_segs (65535) */
+    uint16_t gso_max_segs; /**< sk_gso_max_segs (65535) */
+    /** With gso_max_size: segment every GSO skb in software as it is transmitted
+     *  (validate_xmit_skb -> skb_gso_segment for a device without TSO) and emit its MSS-sized
+     *  segments, the bytes txp_tcp_gso_segment() makes of the super-segment. The payload of a
+     *  GSO skb is then kept in MSS-sized pieces with header room between them (when the MSS is
+     *  at least 1024), so every segment of a first transmission goes out zero-copy; the slots
+     *  grow by about a third. Off: GSO skbs are emitted whole (TXP_PKT_F_GSO). */
+    bool gso_sw;
     bool nodelay;              /**< TCP_NODELAY at start */
     bool autocork;             /**< tcp_autocorking (off by default in this model) */
     struct txp_pkt_pool *pool; /**< borrowed: packets are allocated here */
@@ -123,7 +130,8 @@ void txp_tcp_config_default(struct txp_tcp_config *cfg);
  * @return TXP_OK, TXP_EINVAL, TXP_ENOMEM.
  * Ownership: returns owned; borrows pool and out for its lifetime. Allocates the send ring
  * (sndbuf bytes), the skb queue and the payload slots (min(max_skbs, 2 * sndbuf / slot + 8)
- * slots of 320 + max(mtu, gso_max_size) bytes rounded up to 64), nothing after.
+ * slots of 320 + max(mtu, gso_max_size) bytes rounded up to 64, plus 384 per 1024 bytes of
+ * gso_max_size with gso_sw, and their piece sums), nothing after.
  * Thread-safety: the socket is single-threaded. Complexity: O(sndbuf + max_skbs).
  */
 int txp_tcp_create(const struct txp_tcp_config *cfg, const struct txp_alloc *a,
