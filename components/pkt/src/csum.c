@@ -163,28 +163,16 @@ txp_sum_words_avx2(uint8_t *dst, const uint8_t *p, size_t len)
 #endif
 
 /*
- * One's-complement sum, in network order, of @p len bytes (copied to @p dst on the way when
- * @p dst is not NULL); folded to 16 bits.
+ * The last len (< 8) bytes of a sum whose bulk is in @p acc (copied to @p dst when it is not
+ * NULL), then the fold to 16 bits in network order.
  */
 static uint32_t
-txp_sum16_be(uint8_t *dst, const uint8_t *p, size_t len)
+txp_sum16_tail(uint64_t acc, uint8_t *dst, const uint8_t *p, size_t len)
 {
-    size_t bulk = len & ~(size_t)7;
-    uint64_t acc;
     uint32_t s;
 
-#ifdef TXP_CSUM_HAVE_AVX2
-    if (bulk >= 128 && __builtin_cpu_supports("avx2"))
-        acc = txp_sum_words_avx2(dst, p, bulk);
-    else
-#endif
-        acc = txp_sum_words(dst, p, bulk);
-    p += bulk;
-    len -= bulk;
-    if (dst != NULL) {
-        dst += bulk;
+    if (dst != NULL)
         memcpy(dst, p, len);
-    }
     while (len >= 2) {
         uint16_t w;
 
@@ -206,6 +194,78 @@ txp_sum16_be(uint8_t *dst, const uint8_t *p, size_t len)
     if (len == 1)
         s = txp_fold64_16((uint64_t)s + ((uint32_t)p[0] << 8));
     return s;
+}
+
+/*
+ * One's-complement sum, in network order, of @p len bytes (copied to @p dst on the way when
+ * @p dst is not NULL); folded to 16 bits.
+ */
+static uint32_t
+txp_sum16_be(uint8_t *dst, const uint8_t *p, size_t len)
+{
+    size_t bulk = len & ~(size_t)7;
+    uint64_t acc;
+
+#ifdef TXP_CSUM_HAVE_AVX2
+    if (bulk >= 128 && __builtin_cpu_supports("avx2"))
+        acc = txp_sum_words_avx2(dst, p, bulk);
+    else
+#endif
+        acc = txp_sum_words(dst, p, bulk);
+    return txp_sum16_tail(acc, dst != NULL ? dst + bulk : NULL, p + bulk, len - bulk);
+}
+
+#ifdef TXP_CSUM_HAVE_AVX2
+/* txp_csum_copy_pieces with AVX2, every piece's bulk summed inline (no per-piece dispatch). */
+__attribute__((target("avx2"))) static size_t
+txp_copy_pieces_avx2(uint8_t *dst, size_t stride, size_t piece, const uint8_t *p, size_t len,
+                     uint32_t *sums)
+{
+    size_t k;
+
+    for (k = 0; len > 0; k++) {
+        size_t n = len < piece ? len : piece;
+        size_t bulk = n & ~(size_t)7;
+        uint64_t acc = 0;
+
+        for (size_t off = 0; off < bulk;) {
+            size_t run = bulk - off < TXP_CSUM_AVX2_RUN ? bulk - off : TXP_CSUM_AVX2_RUN;
+
+            acc = txp_fold64_16(acc + txp_sum_run_avx2(dst + off, p + off, run));
+            off += run;
+        }
+        sums[k] = txp_sum16_tail(acc, dst + bulk, p + bulk, n - bulk);
+        dst += stride;
+        p += n;
+        len -= n;
+    }
+    return k;
+}
+#endif
+
+size_t
+txp_csum_copy_pieces(void *dst, size_t stride, size_t piece, const void *src, size_t len,
+                     uint32_t *sums)
+{
+    uint8_t *d = dst;
+    const uint8_t *p = src;
+    size_t k;
+
+    if (piece == 0)
+        return 0;
+#ifdef TXP_CSUM_HAVE_AVX2
+    if (piece >= 128 && __builtin_cpu_supports("avx2"))
+        return txp_copy_pieces_avx2(d, stride, piece, p, len, sums);
+#endif
+    for (k = 0; len > 0; k++) {
+        size_t n = len < piece ? len : piece;
+
+        sums[k] = txp_sum16_be(d, p, n);
+        d += stride;
+        p += n;
+        len -= n;
+    }
+    return k;
 }
 
 uint32_t

@@ -717,6 +717,50 @@ test_csum_partial_copy(void)
 }
 
 /*
+ * The checksum copy into pieces: for piece sizes around the AVX2 threshold and odd ones,
+ * strides with gaps, and lengths that end mid-piece, every piece holds its bytes, the gaps are
+ * untouched, and each sum is the checksum copy's of that piece alone.
+ */
+static void
+test_csum_copy_pieces(void)
+{
+    static const size_t pieces[] = {1, 7, 127, 128, 129, 536, 1447, 1448, 8948};
+    static uint8_t src[3 * 8948 + 100];
+    static uint8_t dst[4 * (8948 + 320)];
+    uint32_t sums[3 * 8948 + 100];
+    struct txp_rng r;
+    bool ok = true;
+
+    txp_rng_seed(&r, 793);
+    fill_random(&r, src, sizeof(src));
+    for (size_t i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++) {
+        size_t piece = pieces[i], stride = piece + 1 + (piece & 63);
+        size_t lens[] = {0, 1, piece - 1, piece, piece + 1, 3 * piece - 5, 3 * piece};
+
+        for (size_t j = 0; j < sizeof(lens) / sizeof(lens[0]); j++) {
+            size_t len = lens[j], want = (len + piece - 1) / piece;
+            size_t n;
+
+            if (len > 3 * piece || (want > 0 && (want - 1) * stride + piece + 1 > sizeof(dst)))
+                continue;
+            memset(dst, 0xA5, sizeof(dst));
+            n = txp_csum_copy_pieces(dst, stride, piece, src + (j & 3), len, sums);
+            ok = ok && n == want;
+            for (size_t k = 0; k < n && ok; k++) {
+                size_t m = len - k * piece < piece ? len - k * piece : piece;
+                const uint8_t *from = src + (j & 3) + k * piece;
+
+                ok = memcmp(dst + k * stride, from, m) == 0 && dst[k * stride + m] == 0xA5 &&
+                     txp_csum_fold(sums[k]) == ref_not(ref_sum16(from, m)) &&
+                     sums[k] == txp_csum_partial(from, m, 0);
+            }
+        }
+    }
+    CU_ASSERT(ok);
+    CU_ASSERT_EQUAL(txp_csum_copy_pieces(dst, 10, 0, src, 10, sums), 0);
+}
+
+/*
  * Buffers longer than one bulk run (2^18 bytes in the AVX2 path), of all-0xFF bytes (the
  * largest lane growth) and random ones, summed and checksum-copied against the reference.
  */
@@ -1544,11 +1588,17 @@ static const struct txp_h_test alloc_tests[] = {
 };
 
 static const struct txp_h_test csum_tests[] = {
-    TXP_H_TEST(test_csum_rfc1071_vector), TXP_H_TEST(test_csum_ipv4_header_vector),
-    TXP_H_TEST(test_csum_small_cases),    TXP_H_TEST(test_csum_vs_reference),
-    TXP_H_TEST(test_csum_split_and_seed), TXP_H_TEST(test_csum_pseudo_header),
-    TXP_H_TEST(test_csum_incremental),    TXP_H_TEST(test_csum_partial_copy),
-    TXP_H_TEST(test_csum_long_runs),      TXP_H_TEST_END,
+    TXP_H_TEST(test_csum_rfc1071_vector),
+    TXP_H_TEST(test_csum_ipv4_header_vector),
+    TXP_H_TEST(test_csum_small_cases),
+    TXP_H_TEST(test_csum_vs_reference),
+    TXP_H_TEST(test_csum_split_and_seed),
+    TXP_H_TEST(test_csum_pseudo_header),
+    TXP_H_TEST(test_csum_incremental),
+    TXP_H_TEST(test_csum_partial_copy),
+    TXP_H_TEST(test_csum_copy_pieces),
+    TXP_H_TEST(test_csum_long_runs),
+    TXP_H_TEST_END,
 };
 
 static const struct txp_h_test buf_tests[] = {

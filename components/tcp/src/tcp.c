@@ -84,7 +84,9 @@
  * header room and alignment each); a smaller MSS keeps the payload contiguous (sent by copy). */
 #define SW_PIECE_MIN 1024u
 /* sendmsg prefetches the next skb's first bytes at most (the hardware streams the rest). */
+#ifndef PREFETCH_MAX
 #define PREFETCH_MAX 2048u
+#endif
 
 struct tcp_skb {
     uint32_t seq, end_seq;
@@ -1406,20 +1408,29 @@ piece_copy_in(struct txp_tcp_sock *sk, struct tcp_skb *s, uint32_t off, const ui
     uint32_t k = off / sl->piece, w = off % sl->piece;
     uint8_t *dst = slot_payload(sk, s->slot) + (size_t)k * sl->stride + w;
 
-    while (n > 0) {
+    if (w != 0) {
+        /* The rest of a partly filled piece: its sum grows by the odd-offset rule. */
         uint32_t m = min_u32(n, sl->piece - w);
 
-        if (s->csum_ok) {
-            uint32_t add = txp_csum_partial_copy(dst, src, m, 0);
-            ps[k] = w == 0 ? add : csum_block_add(ps[k], add, w);
-        } else {
+        if (s->csum_ok)
+            ps[k] = csum_block_add(ps[k], txp_csum_partial_copy(dst, src, m, 0), w);
+        else
             memcpy(dst, src, m);
-        }
         src += m;
         n -= m;
         k++;
-        w = 0;
         dst = slot_payload(sk, s->slot) + (size_t)k * sl->stride;
+    }
+    if (s->csum_ok) {
+        (void)txp_csum_copy_pieces(dst, sl->stride, sl->piece, src, n, ps + k);
+        return;
+    }
+    for (; n > 0; dst += sl->stride) {
+        uint32_t m = min_u32(n, sl->piece);
+
+        memcpy(dst, src, m);
+        src += m;
+        n -= m;
     }
 }
 

@@ -33,6 +33,19 @@ uint32_t txp_csum_partial(const void *data, size_t len, uint32_t sum);
 uint32_t txp_csum_partial_copy(void *dst, const void *src, size_t len, uint32_t sum);
 
 /**
+ * The checksum copy into pieces: copy @p len bytes from @p src into consecutive pieces of
+ * @p piece bytes, piece k at @p dst + k * @p stride (the last one may be shorter), and store in
+ * @p sums[k] the partial sum of piece k alone, the value txp_csum_partial_copy(piece k, its
+ * source, its length, 0) returns. One pass over the bytes, without a call per piece. Used by
+ * the TCP send path to keep a GSO skb's payload in MSS-sized pieces with header room between
+ * them. The pieces must not overlap each other or @p src (stride >= piece).
+ * @return the number of pieces (ceil(len / piece); 0 when len or piece is 0).
+ * Ownership: borrows all. Thread-safety: safe. Complexity: O(len).
+ */
+size_t txp_csum_copy_pieces(void *dst, size_t stride, size_t piece, const void *src, size_t len,
+                            uint32_t *sums);
+
+/**
  * Fold a partial sum to 16 bits and complement it.
  * @return the checksum to store. Complexity: O(1).
  */
