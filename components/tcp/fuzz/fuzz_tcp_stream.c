@@ -19,7 +19,8 @@
  *    retransmission of the same bytes must not share them) and the final one past
  *    txp_tcp_destroy, which must leave its bytes and checksums intact (freed after).
  *
- * Input: 4 header bytes [options bits, mtu index, window scale, gso], then 4-byte records
+ * Input: 4 header bytes [options bits, mtu index, window scale, gso (bit 0 GSO, bit 1 software
+ * segmentation at transmit: then no packet may be a GSO one)], then 4-byte records
  * [op, a, b, c]: op % 10 = 0 write (a*256+b bytes, c & 1 MSG_MORE), 1 ACK of a fraction a/255
  * of the data in flight with window b*c*16, 2 window update, 3 ACK beyond snd_nxt, 4 clock step
  * a*b*100 us, 5 run timers at the next deadline, 6 NODELAY (a&1), 7 CORK (a&1), 8 shutdown,
@@ -55,6 +56,7 @@ struct fz {
     uint32_t offered; /* written + the bytes of a sendmsg in progress */
     bool fin_sent;
     struct txp_pkt *held; /* the last packet emitted, still "in flight" */
+    bool gso_sw;          /* the socket segments its GSO skbs itself */
 };
 
 static struct fz *F;
@@ -118,7 +120,7 @@ on_out(struct txp_tcp_out *self, struct txp_pkt *p, uint64_t now)
         FZ_CHECK(memcmp(t + hl, f->ref + off, n) == 0);
         memset(f->seen + off, 1, n);
         if (p->meta.flags & TXP_PKT_F_GSO)
-            FZ_CHECK(p->meta.gso_size == in.mss_cache && n <= 65535);
+            FZ_CHECK(!F->gso_sw && p->meta.gso_size == in.mss_cache && n <= 65535);
         else
             FZ_CHECK(n <= in.mss_cache);
         /* Within the peer's window. */
@@ -199,6 +201,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     c.opt_sack = (data[0] >> 1) & 1;
     c.opt_wscale = (data[0] >> 2) & 1;
     c.gso_max_size = (data[3] & 1) ? 65536 : 0;
+    c.gso_sw = (data[3] & 2) != 0;
+    F->gso_sw = c.gso_sw && c.gso_max_size != 0;
     FZ_CHECK(txp_tcp_create(&c, NULL, &F->sk) == TXP_OK);
     struct txp_tcp_sock *sk = F->sk;
     FZ_CHECK(txp_tcp_connect(sk, now) == TXP_OK);

@@ -52,6 +52,15 @@ def stream_seeds():
             op = rng.choice([0, 0, 1, 1, 1, 2, 3, 4, 5, 6, 7, 8])
             body += rec(op, rng.randrange(256), rng.randrange(256), rng.randrange(256))
         out["%03d-random-%d.bin" % (len(out), k)] = body
+    # GSO segmented in software at transmit (gso byte 3): bulk, losses and partial ACKs, jumbo
+    body = hdr(7, 0, 36, 3) + rec(0, 0x9c, 0x40) + (rec(1, 255, 200, 200) + rec(4, 10, 10)) * 8
+    out["%03d-bulk-gso-sw.bin" % len(out)] = body
+    body = hdr(7, 0, 36, 3) + rec(0, 0xff, 0xff) + rec(5) * 2 + rec(1, 100, 200, 200) + \
+        rec(5) + rec(1, 255, 255, 255) + rec(0, 0x20, 0x31) + rec(1, 77, 255, 255) + rec(8)
+    out["%03d-rto-gso-sw.bin" % len(out)] = body
+    body = hdr(1, 1, 223, 3) + rec(0, 0xf0, 0) + rec(1, 128, 250, 250) + rec(5) + \
+        rec(1, 255, 250, 250)
+    out["%03d-jumbo-gso-sw.bin" % len(out)] = body
     return out
 
 

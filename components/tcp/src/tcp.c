@@ -877,6 +877,13 @@ build_hdrs_fast(const struct txp_tcp_sock *sk, uint8_t *d, uint32_t seq, uint8_t
     return hdrs_patch(d, &b, seq, flags, hl, total, sk->ip_id);
 }
 
+/* Free packets in the pool (gso_sw sends a GSO skb only when all its segments have one). */
+static uint32_t
+pool_room(const struct txp_tcp_sock *sk)
+{
+    return txp_pkt_pool_count(sk->cfg.pool) - txp_pkt_pool_in_use(sk->cfg.pool);
+}
+
 /*
  * gso_sw: transmit the GSO skb @p s (@p pcount > 1 segments of @p mss, from @p seq) as the
  * packets txp_tcp_gso_segment makes of the super-segment transmit() would build: IPv4 ID + i,
@@ -904,7 +911,7 @@ transmit_sw(struct txp_tcp_sock *sk, const struct tcp_skb *s, uint32_t seq, uint
     uint32_t i;
 
     TXP_ASSERT(pcount == (dlen + mss - 1) / mss);
-    if (txp_pkt_pool_count(sk->cfg.pool) - txp_pkt_pool_in_use(sk->cfg.pool) < pcount) {
+    if (pool_room(sk) < pcount) {
         sk->st.alloc_fails++;
         return TXP_ENOBUFS;
     }
@@ -1272,6 +1279,16 @@ write_xmit(struct txp_tcp_sock *sk, uint32_t mss, unsigned nonagle, bool push_on
             break;
         }
         quota = min_u32(quota, max_segs);
+        if (sk->psum != NULL && s->pcount > 1) {
+            /* gso_sw: every segment needs a pool packet now; send what the pool holds. */
+            uint32_t room = pool_room(sk);
+
+            if (room == 0) {
+                sk->st.alloc_fails++;
+                break;
+            }
+            quota = min_u32(quota, room);
+        }
         if (!snd_wnd_test(sk, s, mss))
             break;
         if (s->pcount == 1 && !nagle_test(sk, s, mss, ng))
@@ -1743,8 +1760,19 @@ retransmit_skb(struct txp_tcp_sock *sk, uint32_t i, uint32_t segs, uint64_t now)
 {
     struct tcp_skb *s = skb_at(sk, i);
     uint32_t mss = current_mss(sk);
-    uint32_t len = mss * segs;
-    uint32_t avail;
+    uint32_t len, avail;
+
+    if (sk->psum != NULL && skb_len(s) > mss) {
+        /* gso_sw: no more segments than the pool has packets for */
+        uint32_t room = pool_room(sk);
+
+        if (room == 0) {
+            sk->st.alloc_fails++;
+            return TXP_ENOBUFS;
+        }
+        segs = min_u32(segs, room);
+    }
+    len = mss * segs;
 
     if (!(s->flags & TXP_TCP_SYN)) {
         if (!seq_before(s->seq, wnd_end(sk)) && skb_len(s) > 0)

@@ -76,7 +76,9 @@ struct txp_tcp_config {
      *  segments, the bytes txp_tcp_gso_segment() makes of the super-segment. The payload of a
      *  GSO skb is then kept in MSS-sized pieces with header room between them (when the MSS is
      *  at least 1024), so every segment of a first transmission goes out zero-copy; the slots
-     *  grow by about a third. Off: GSO skbs are emitted whole (TXP_PKT_F_GSO). */
+     *  grow by about a third. Every segment of an skb needs a pool packet at once, so the free
+     *  packets bound what one transmission sends, as the congestion window does (the skb is
+     *  split to fit). Off: GSO skbs are emitted whole (TXP_PKT_F_GSO). */
     bool gso_sw;
     bool nodelay;              /**< TCP_NODELAY at start */
     bool autocork;             /**< tcp_autocorking (off by default in this model) */
