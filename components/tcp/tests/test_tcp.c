@@ -2,7 +2,8 @@
 /* CUnit tests of the tcp component: SYN layouts, MSS, write_xmit limits, Nagle/cork, FIN, RST,
  * RTO, zero window, GSO split, options, bad input; zero-copy transmit (shared packets, a copy
  * while a transmission is in flight or after a partial ACK, destroy with packets out, slots
- * exhausted). */
+ * exhausted); gso_sw (segments sharing their pieces, and the same bytes as GSO split by
+ * txp_tcp_gso_segment over pseudo-random runs). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -976,6 +977,188 @@ test_zc_slots_exhausted(void)
     txp_tcp_destroy(sk);
 }
 
+/* gso_sw: a GSO skb leaves as its segments, each borrowing its piece of the slot; a
+ * retransmission while they are still held is a copy; destroy keeps the pieces for them. */
+static void
+test_gso_sw_zero_copy(void)
+{
+    struct txp_tcp_config c = cfg_default();
+    c.gso_max_size = 65536;
+    c.gso_sw = true;
+    struct txp_tcp_sock *sk = est_hold(&c);
+    struct txp_pkt_pool_stats st;
+    struct txp_tcp_info in;
+
+    fill_data();
+    /* 5 segments: within the first quota (half of cwnd 10), so the skb is never split. */
+    CU_ASSERT(txp_tcp_sendmsg(sk, data, 4 * 1448 + 100, 0, 20 * MS) == 4 * 1448 + 100);
+    CU_ASSERT_FATAL(hold.n == 5);
+    for (uint32_t i = 0; i < 5; i++) {
+        const uint8_t *d = txp_pkt_data(hold.p[i]);
+        CU_ASSERT(txp_pkt_shared(hold.p[i]));
+        CU_ASSERT(!(hold.p[i]->meta.flags & TXP_PKT_F_GSO));
+        CU_ASSERT(txp_load_be16(d + 4) == 102 + i); /* IP ID + i (SYN 100, ACK 101) */
+        CU_ASSERT(d[33] == (i < 4 ? TXP_TCP_ACK : (TXP_TCP_ACK | TXP_TCP_PSH)));
+        check_payload(hold.p[i], ISN + 1 + i * 1448, i < 4 ? 1448 : 100);
+    }
+    /* The pieces sit a stride apart with header room between them. */
+    CU_ASSERT(txp_pkt_data(hold.p[1]) - txp_pkt_data(hold.p[0]) > 1448 + 52);
+    txp_tcp_get_info(sk, &in);
+    CU_ASSERT(in.segs_out == 2 + 5 && in.data_segs_out == 5);
+    /* RTO with all five still held: cwnd 1, one segment, by copy. */
+    txp_tcp_run_timers(sk, txp_tcp_next_timer(sk));
+    CU_ASSERT_FATAL(hold.n == 6);
+    CU_ASSERT(!txp_pkt_shared(hold.p[5]));
+    check_payload(hold.p[5], ISN + 1, 1448);
+    txp_pkt_pool_stats(pool, &st);
+    CU_ASSERT(st.shared == 5);
+    txp_tcp_destroy(sk);
+    for (uint32_t i = 0; i < 5; i++)
+        check_payload(hold.p[i], ISN + 1 + i * 1448, i < 4 ? 1448 : 100);
+    hold_free();
+    txp_pkt_pool_stats(pool, &st);
+    CU_ASSERT(st.shared == 0 && st.in_use == 0);
+}
+
+/* Records every packet's bytes; with split, GSO packets are split by txp_tcp_gso_segment. */
+struct rec {
+    struct txp_tcp_out out;
+    bool split;
+    uint32_t n;
+    size_t len;
+    uint8_t *buf;
+};
+
+static void
+rec_one(struct rec *r, const struct txp_pkt *p)
+{
+    CU_ASSERT_FATAL(r->len + 2 + p->len <= (8u << 20));
+    r->buf[r->len++] = (uint8_t)(p->len >> 8);
+    r->buf[r->len++] = (uint8_t)p->len;
+    memcpy(r->buf + r->len, txp_pkt_data(p), p->len);
+    r->len += p->len;
+    r->n++;
+}
+
+static void
+on_rec(struct txp_tcp_out *self, struct txp_pkt *p, uint64_t now)
+{
+    struct rec *r = TXP_CONTAINER_OF(self, struct rec, out);
+    struct txp_pkt *seg[160];
+    (void)now;
+    if (r->split && (p->meta.flags & TXP_PKT_F_GSO)) {
+        int n = txp_tcp_gso_segment(p, pool, seg, 160);
+        CU_ASSERT_FATAL(n > 0);
+        for (int i = 0; i < n; i++) {
+            rec_one(r, seg[i]);
+            txp_pkt_free(seg[i]);
+        }
+    } else {
+        CU_ASSERT(!(p->meta.flags & TXP_PKT_F_GSO));
+        rec_one(r, p);
+    }
+    txp_pkt_free(p);
+}
+
+/*
+ * gso_sw against GSO + txp_tcp_gso_segment: the same pseudo-random run (writes of any size,
+ * partial and duplicate ACKs, window changes, RTOs and probes) on two sockets gives the same
+ * bytes, packet for packet, and the same state.
+ */
+static void
+test_gso_sw_matches_split(void)
+{
+    static const uint32_t mtus[] = {1500, 9000, 576};
+    struct rec r[2];
+    struct txp_tcp_sock *sk[2];
+    struct txp_rng rng;
+    uint8_t b[60];
+    /* Room for a whole GSO skb of the smallest MSS here (125 segments): with less, gso_sw sends
+     * what the pool holds and the runs differ by design. */
+    struct txp_pkt_pool *small = pool;
+    struct txp_pkt_pool_config pc = {320, 66000};
+
+    CU_ASSERT_FATAL(txp_pkt_pool_create(&pc, txp_h_alloc(), &pool) == TXP_OK);
+    fill_data();
+    for (uint32_t run = 0; run < 6; run++) {
+        txp_rng_seed(&rng, 4000 + run);
+        for (int k = 0; k < 2; k++) {
+            struct txp_tcp_config c = cfg_default();
+            c.gso_max_size = 65536;
+            c.gso_sw = k == 1;
+            c.mtu = mtus[run % 3];
+            c.nodelay = run & 1;
+            memset(&r[k], 0, sizeof r[k]);
+            r[k].out.fn = on_rec;
+            r[k].split = k == 0;
+            r[k].buf = malloc(8u << 20);
+            CU_ASSERT_FATAL(r[k].buf != NULL);
+            c.out = &r[k].out;
+            CU_ASSERT_FATAL(txp_tcp_create(&c, txp_h_alloc(), &sk[k]) == TXP_OK);
+            CU_ASSERT_FATAL(txp_tcp_connect(sk[k], 0) == TXP_OK);
+            uint8_t so[20];
+            memcpy(so, SYNACK_OPTS, sizeof so);
+            so[2] = (uint8_t)((c.mtu - 40) >> 8);
+            so[3] = (uint8_t)(c.mtu - 40);
+            size_t n = peer(b, TXP_TCP_SYN | TXP_TCP_ACK, PEER_ISN, ISN + 1, 65535, so, 20);
+            CU_ASSERT_FATAL(txp_tcp_input(sk[k], b, n, 10 * MS) == TXP_OK);
+        }
+        uint64_t now = 10 * MS;
+        uint32_t off = 0;
+        for (int step = 0; step < 300; step++) {
+            struct txp_tcp_info in;
+            uint64_t x = txp_rng_u64(&rng);
+            txp_tcp_get_info(sk[0], &in);
+            now += (x >> 40) % (20 * MS);
+            for (int k = 0; k < 2; k++) {
+                switch (x % 6) {
+                case 0:
+                case 1: {
+                    uint32_t len = (uint32_t)((x >> 8) % 70000);
+                    if (off + len > sizeof data)
+                        len = (uint32_t)(sizeof data - off);
+                    (void)txp_tcp_sendmsg(sk[k], data + off, len, 0, now);
+                    break;
+                }
+                case 2:
+                case 3: {
+                    uint32_t fl = in.snd_nxt - in.snd_una;
+                    uint32_t a = in.snd_una + (uint32_t)(fl * ((x >> 16) % 5) / 4);
+                    uint16_t w = (uint16_t)((x >> 24) % 4 == 0 ? (x >> 32) % 2000 : 65535);
+                    CU_ASSERT(ack(sk[k], a, w, now) == TXP_OK);
+                    break;
+                }
+                default:
+                    if (txp_tcp_next_timer(sk[k]) <= now)
+                        txp_tcp_run_timers(sk[k], now);
+                    break;
+                }
+            }
+            if (x % 6 < 2) {
+                struct txp_tcp_info i1;
+                txp_tcp_get_info(sk[1], &i1);
+                txp_tcp_get_info(sk[0], &in);
+                CU_ASSERT_FATAL(in.write_seq == i1.write_seq);
+                off = in.write_seq - ISN - 1;
+            }
+        }
+        struct txp_tcp_info i0, i1;
+        txp_tcp_get_info(sk[0], &i0);
+        txp_tcp_get_info(sk[1], &i1);
+        CU_ASSERT(i0.snd_una == i1.snd_una && i0.snd_nxt == i1.snd_nxt && i0.cwnd == i1.cwnd &&
+                  i0.segs_out == i1.segs_out);
+        CU_ASSERT(r[0].n == r[1].n && r[0].n > 30);
+        CU_ASSERT(r[0].len == r[1].len && memcmp(r[0].buf, r[1].buf, r[0].len) == 0);
+        for (int k = 0; k < 2; k++) {
+            txp_tcp_destroy(sk[k]);
+            free(r[k].buf);
+        }
+    }
+    CU_ASSERT(txp_pkt_pool_in_use(pool) == 0);
+    txp_pkt_pool_destroy(pool);
+    pool = small;
+}
+
 static const struct txp_h_test syn_tests[] = {
     TXP_H_TEST(test_syn_default),
     TXP_H_TEST(test_syn_variants),
@@ -1012,6 +1195,8 @@ static const struct txp_h_test zc_tests[] = {
     TXP_H_TEST(test_zc_retransmit_copy),
     TXP_H_TEST(test_zc_destroy_keeps_shared),
     TXP_H_TEST(test_zc_slots_exhausted),
+    TXP_H_TEST(test_gso_sw_zero_copy),
+    TXP_H_TEST(test_gso_sw_matches_split),
     TXP_H_TEST_END,
 };
 
