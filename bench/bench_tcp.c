@@ -22,9 +22,10 @@
  * and queued on its own: the figure earlier versions reported as the main one).
  *
  * A third row, for the cost breakdown only, measures the one pass the send path cannot avoid
- * on its own: txp_csum_partial_copy of the same 1 MiB, 1448 bytes at a time, into 725 separate
- * buffers 1856 bytes apart (the footprint of the socket's write-queue slots, which hold the
- * whole write until it is acked). txpath's time minus this one is the per-segment overhead.
+ * on its own: txp_csum_copy_pieces of the same 1 MiB in skbs of 45 pieces of 1448 bytes,
+ * pieces 1792 bytes apart, skbs one 90816-byte slot apart (the socket's write-queue slots for
+ * gso_sw, which hold the whole write until it is acked). txpath's time minus this one is the
+ * per-segment overhead.
  *
  * A fourth row compares txpath with the peer earlier versions reported, memcpy of the same
  * 1 MiB 1448 bytes at a time into one 1500-byte buffer: a stricter figure, because that
@@ -47,12 +48,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "txpath/csum.h"
 #include "txpath/tcp.h"
 
 #define WRITE_LEN (1u << 20)
 #define MAX_ROUNDS 15
 #define FLOOR_SEGS ((WRITE_LEN + 1447u) / 1448u)
-#define FLOOR_STRIDE 1856u
+#define FLOOR_PIECE_STRIDE 1792u /* round_up(1448, 64) + 320 of header room */
+#define FLOOR_SKB (45u * 1448u)  /* size_goal at MSS 1448 with gso_max_size 65536 */
+#define FLOOR_SKBS ((WRITE_LEN + FLOOR_SKB - 1) / FLOOR_SKB)
+#define FLOOR_SLOT 90816u /* the socket's slot size for gso_sw */
 #define BENCH_CLOBBER(p) __asm__ volatile("" : : "r"(p) : "memory")
 
 struct sink {
@@ -89,7 +94,7 @@ struct ctx {
     uint8_t *data;
     uint8_t dst[1500];
     uint8_t *buf;   /* 1 MiB: the destination of the plain memcpy */
-    uint8_t *slots; /* FLOOR_SEGS x FLOOR_STRIDE bytes for the checksum-copy row */
+    uint8_t *slots; /* FLOOR_SKBS x FLOOR_SLOT bytes for the checksum-copy row */
     uint32_t floor_sum;
     uint64_t clock;
     struct txp_tcp_sock *sk;     /* the one one_transfer drives */
@@ -224,12 +229,15 @@ run_memcpy_l1(struct ctx *c, uint64_t iters)
 static int
 run_floor(struct ctx *c, uint64_t iters)
 {
+    uint32_t sums[45];
+
     for (uint64_t i = 0; i < iters; i++) {
         uint32_t k = 0;
-        for (uint32_t off = 0; off < WRITE_LEN; off += 1448, k++) {
-            uint32_t n = WRITE_LEN - off < 1448 ? WRITE_LEN - off : 1448;
-            uint8_t *d = c->slots + (size_t)(FLOOR_SEGS - 1 - k) * FLOOR_STRIDE + 320;
-            c->floor_sum += txp_csum_partial_copy(d, c->data + off, n, 0);
+        for (uint32_t off = 0; off < WRITE_LEN; off += FLOOR_SKB, k++) {
+            uint32_t n = WRITE_LEN - off < FLOOR_SKB ? WRITE_LEN - off : FLOOR_SKB;
+            uint8_t *d = c->slots + (size_t)(FLOOR_SKBS - 1 - k) * FLOOR_SLOT + 320;
+            (void)txp_csum_copy_pieces(d, FLOOR_PIECE_STRIDE, 1448, c->data + off, n, sums);
+            c->floor_sum += sums[0];
             BENCH_CLOBBER(d);
         }
     }
@@ -297,7 +305,7 @@ main(int argc, char **argv)
     memset(&c, 0, sizeof c);
     c.sink.out.fn = on_out;
     struct txp_pkt_pool_config pc = {64, 2048};
-    c.slots = calloc(FLOOR_SEGS, FLOOR_STRIDE);
+    c.slots = calloc(FLOOR_SKBS, FLOOR_SLOT);
     c.buf = malloc(WRITE_LEN);
     if (txp_pkt_pool_create(&pc, NULL, &c.pool) != TXP_OK || !(c.data = malloc(WRITE_LEN)) ||
         c.slots == NULL || c.buf == NULL) {
