@@ -7,7 +7,9 @@
  *
  *   data ring (sndbuf bytes)        byte index i = seq - (isn + 1), stored at ring[i % cap]
  *   payload slots (nslots)          [320 bytes headroom | payload ...], one skb's bytes from
- *                                   slot.seq0, plus a release hook and the packet sharing it
+ *                                   slot.seq0, plus a release hook and the packets sharing it;
+ *                                   with gso_sw [320 | piece 0 | room | piece 1 | ...], pieces
+ *                                   of one MSS, each with its partial sum in psum[]
  *   skb ring  (max_skbs entries)    q[qhead .. qhead+nsent)        retransmit queue (sent)
  *                                   q[qhead+nsent .. qhead+qlen)   write queue (unsent)
  *
@@ -20,7 +22,14 @@
  *   slot's headroom, and the checksum is header + pseudo-header + the stored sum
  *   (tcp_transmit_skb's clone with skb->csum). Otherwise (a previous transmission still out,
  *   a split or partly acked skb, a ring skb) the payload is checksum-copied into a fresh
- *   packet, as pskb_copy. A slot is free again when no skb uses it and its packet is gone.
+ *   packet, as pskb_copy. A slot is free again when no skb uses it and its packets are gone.
+ *
+ *   gso_sw (software GSO at transmit): a GSO skb leaves as its MSS-sized segments, exactly
+ *   what txp_tcp_gso_segment makes of the super-segment. sendmsg fills the skb's pieces with
+ *   txp_csum_copy_pieces (one sum per piece), and a whole skb goes out zero-copy one packet
+ *   per piece: the headers, built once and patched per segment (seq, ID, length, flags,
+ *   checksums), go in the room in front of each piece. Linux segments after the qdisc; here
+ *   the socket does it, so per-segment work replaces the per-skb work of a socket without GSO.
  *
  *   snd_una <= snd_nxt <= write_seq; the sent skbs cover [snd_una, snd_nxt) exactly and the
  *   unsent ones [snd_nxt, write_seq). An skb is {seq, end_seq, flags, pcount, sacked bits,
