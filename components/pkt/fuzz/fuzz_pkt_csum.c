@@ -28,6 +28,10 @@
  *  4. A checksum stored into its (zeroed, even-offset) field makes the buffer sum to 0.
  *  5. Incremental update (RFC 1624 eqn. 3) of 16- and 32-bit fields at even offsets, applied
  *     several times in a row, equals full recomputation, modulo the one corner case below.
+ *  6. Checksum copies: txp_csum_partial_copy() copies the bytes exactly and returns what
+ *     txp_csum_partial() does; txp_csum_copy_pieces() with a seed-chosen piece size (1 byte to
+ *     the whole buffer) and gap puts every piece at its stride, leaves the gaps untouched and
+ *     gives each piece the reference's sum of that piece alone.
  *
  * Why exact equality holds for 1-4 but not always for 5: a one's-complement sum of non-negative
  * words computed by adding carries back in is 0x0000 only when every word is zero; otherwise it
@@ -264,6 +268,36 @@ fz_check_updates(uint8_t *buf, size_t len, const uint8_t *ctl, size_t nctl, unsi
     }
 }
 
+/* Invariant 6. */
+static void
+fz_check_copies(const uint8_t *buf, size_t len, uint32_t seed)
+{
+    size_t piece = len > 0 ? 1 + (size_t)seed % len : 1;
+    size_t gap = (seed >> 16) % 65;
+    size_t stride = piece + gap;
+    size_t n = (len + piece - 1) / piece;
+    size_t cap = n > 0 ? (n - 1) * stride + piece + 1 : 1;
+    uint8_t *dst = malloc(cap > len + 1 ? cap : len + 1);
+    uint32_t *sums = malloc((n > 0 ? n : 1) * sizeof(uint32_t));
+
+    FZ_CHECK(dst != NULL && sums != NULL);
+    memset(dst, 0xA5, len + 1);
+    FZ_CHECK(txp_csum_partial_copy(dst, buf, len, seed) == txp_csum_partial(buf, len, seed));
+    FZ_CHECK(memcmp(dst, buf, len) == 0 && dst[len] == 0xA5);
+    memset(dst, 0xA5, cap);
+    FZ_CHECK(txp_csum_copy_pieces(dst, stride, piece, buf, len, sums) == n);
+    for (size_t k = 0; k < n; k++) {
+        size_t m = len - k * piece < piece ? len - k * piece : piece;
+
+        FZ_CHECK(memcmp(dst + k * stride, buf + k * piece, m) == 0);
+        for (size_t g = m; g < stride && k * stride + g < cap; g++)
+            FZ_CHECK(dst[k * stride + g] == 0xA5);
+        FZ_CHECK(ref_not(ref_sum16(buf + k * piece, m)) == txp_csum_fold(sums[k]));
+    }
+    free(dst);
+    free(sums);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -293,6 +327,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     fz_check_sums(buf, len, seed);
     fz_check_pseudo(buf, len, saddr, daddr, proto);
+    fz_check_copies(buf, len, seed);
     FZ_CHECK(memcmp(buf, body, len) == 0); /* nothing above may write to its input */
 
     /* The updates use the buffer's own first bytes as control, so the fuzzer steers them. */
