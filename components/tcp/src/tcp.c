@@ -104,7 +104,9 @@ struct tcp_skb {
     uint32_t csum;  /* partial sum of the payload [seq, end_seq) when csum_ok */
     uint8_t flags;  /* TXP_TCP_* (ACK, PSH, SYN, FIN) */
     uint8_t sacked; /* SKB_* */
-    bool csum_ok;   /* csum covers the whole payload (never split, trimmed or evicted) */
+    bool csum_ok;   /* contiguous slot: csum covers the whole payload (never split, trimmed
+                     * or evicted); slot in pieces: the skb starts on a piece and every
+                     * piece's sum covers the piece's bytes (splits and trims on pieces) */
     uint64_t tx_ns; /* last (re)transmission */
 };
 
@@ -155,6 +157,7 @@ struct txp_tcp_sock {
     struct tcp_slot *slots;
     uint32_t nslots, slot_size, slot_cap, slot_free;
     uint32_t *psum;      /* gso_sw: nslots x maxp piece sums, else NULL */
+    uint16_t *pclones;   /* gso_sw: nslots x maxp packets sharing each piece */
     uint32_t maxp;       /* pieces a slot can have (gso_sw) */
     uint32_t zombie_out; /* after txp_tcp_destroy: transmissions still sharing slots */
     bool zombie;
@@ -467,6 +470,7 @@ sock_free_slots(struct txp_tcp_sock *sk)
     txp_free(a, sk->slot_mem);
     txp_free(a, sk->slots);
     txp_free(a, sk->psum);
+    txp_free(a, sk->pclones);
     txp_free(a, sk);
 }
 
@@ -511,6 +515,25 @@ slot_psum(const struct txp_tcp_sock *sk, uint32_t i)
     return sk->psum + (size_t)i * sk->maxp;
 }
 
+/* The packets sharing each piece of slot @p i (gso_sw). */
+static uint16_t *
+slot_pclones(const struct txp_tcp_sock *sk, uint32_t i)
+{
+    return sk->pclones + (size_t)i * sk->maxp;
+}
+
+/* No packet shares pieces [@p k, @p k + @p n) of slot @p i. */
+static bool
+pieces_free(const struct txp_tcp_sock *sk, uint32_t i, uint32_t k, uint32_t n)
+{
+    const uint16_t *pc = slot_pclones(sk, i) + k;
+
+    for (uint32_t j = 0; j < n; j++)
+        if (pc[j] != 0)
+            return false;
+    return true;
+}
+
 /* Bytes of a run from slot offset @p off that stay in one piece, at most @p n. */
 static uint32_t
 slot_run(const struct tcp_slot *sl, uint32_t off, uint32_t n)
@@ -535,8 +558,15 @@ slot_release(struct txp_pkt_ext *self, struct txp_pkt *p)
 
     struct txp_tcp_sock *sk = sl->sk;
 
-    (void)p;
     sl->clones--;
+    if (sl->piece != 0) {
+        /* The packet still points at the window attached: its base lies in the room in
+         * front of its piece, less than a stride before it. */
+        uint32_t i = (uint32_t)(sl - sk->slots);
+        size_t k = (size_t)(p->buf + sl->stride - slot_payload(sk, i)) / sl->stride;
+
+        slot_pclones(sk, i)[k]--;
+    }
     if (sk->zombie) {
         /* destroyed: the slots outlived the socket for the packets still out */
         if (--sk->zombie_out == 0)
@@ -584,9 +614,13 @@ txp_tcp_create(const struct txp_tcp_config *cfg, const struct txp_alloc *a,
     if (gso_sw(cfg)) {
         sk->psum =
             txp_alloc_mem(a, (size_t)sk->nslots * sk->maxp * sizeof(uint32_t), _Alignof(uint32_t));
+        sk->pclones =
+            txp_alloc_mem(a, (size_t)sk->nslots * sk->maxp * sizeof(uint16_t), _Alignof(uint16_t));
+        if (sk->pclones != NULL)
+            memset(sk->pclones, 0, (size_t)sk->nslots * sk->maxp * sizeof(uint16_t));
     }
     if (sk->ring == NULL || sk->q == NULL || sk->slot_mem == NULL || sk->slots == NULL ||
-        (gso_sw(cfg) && sk->psum == NULL)) {
+        (gso_sw(cfg) && (sk->psum == NULL || sk->pclones == NULL))) {
         txp_free(a, sk->ring);
         txp_free(a, sk->q);
         sock_free_slots(sk);
@@ -914,12 +948,15 @@ transmit_sw(struct txp_tcp_sock *sk, const struct tcp_skb *s, uint32_t seq, uint
     uint32_t hlen = IPV4_HLEN + hl;
     uint32_t tsval = (uint32_t)(now / NS_PER_MS) + sk->cfg.ts_offset;
     struct tcp_slot *sl = s->slot != SLOT_NONE ? &sk->slots[s->slot] : NULL;
-    bool zc = sl != NULL && s->csum_ok && sl->clones == 0 && sl->piece == mss;
+    bool zc = sl != NULL && s->csum_ok && sl->piece == mss && seq == s->seq;
+    uint32_t k0 = zc ? (seq - sl->seq0) / sl->piece : 0; /* the skb's first piece */
     uint8_t tmpl[IPV4_HLEN + TCP_HLEN + TCP_TS_ALIGNED];
     struct hdr_base b;
     uint32_t i;
 
     TXP_ASSERT(pcount == (dlen + mss - 1) / mss);
+    /* A piece still shared by an earlier transmission keeps its headers: copy (pskb_copy). */
+    zc = zc && pieces_free(sk, s->slot, k0, pcount);
     if (pool_room(sk) < pcount) {
         sk->st.alloc_fails++;
         return TXP_ENOBUFS;
@@ -946,11 +983,12 @@ transmit_sw(struct txp_tcp_sock *sk, const struct tcp_skb *s, uint32_t seq, uint
             fl = (uint8_t)(fl & ~(TXP_TCP_PSH | TXP_TCP_FIN));
         if (zc) {
             uint32_t h = txp_pkt_headroom(p);
-            uint8_t *hdr = slot_payload(sk, s->slot) + (size_t)i * sl->stride - hlen;
+            uint8_t *hdr = slot_payload(sk, s->slot) + (size_t)(k0 + i) * sl->stride - hlen;
 
             /* Cannot fail: a fresh pool packet whose buffer holds the window (checked). */
             (void)txp_pkt_attach_ext(p, &sl->ext, hdr - h, h, total);
             sl->clones++;
+            slot_pclones(sk, s->slot)[k0 + i]++;
         } else {
             (void)txp_pkt_put(p, total);
         }
@@ -961,7 +999,7 @@ transmit_sw(struct txp_tcp_sock *sk, const struct tcp_skb *s, uint32_t seq, uint
             memcpy(d, tmpl, IPV4_HLEN + TCP_HLEN);
         sum = hdrs_patch(d, &b, seq + off, fl, hl, total, sk->ip_id);
         if (zc)
-            sum = csum_block_add(sum, slot_psum(sk, s->slot)[i], 0);
+            sum = csum_block_add(sum, slot_psum(sk, s->slot)[k0 + i], 0);
         else
             sum = skb_copy_out_csum(sk, s, seq + off, d + hlen, m, sum);
         txp_store_be16(d + IPV4_HLEN + TXP_TCP_OFF_CSUM, csum_fold_inline(sum));
@@ -982,6 +1020,23 @@ transmit_sw(struct txp_tcp_sock *sk, const struct tcp_skb *s, uint32_t seq, uint
 }
 
 /*
+ * Whether the one-packet transmission of the csum_ok skb @p s (@p dlen bytes) can borrow its
+ * slot: a contiguous slot that no packet shares, or the piece the skb starts on when dlen fits
+ * in it and no packet shares it (*@p piece is that piece, 0 for a contiguous slot).
+ */
+static bool
+slot_zc_one(const struct txp_tcp_sock *sk, const struct tcp_skb *s, uint32_t dlen, uint32_t *piece)
+{
+    const struct tcp_slot *sl = &sk->slots[s->slot];
+
+    *piece = 0;
+    if (sl->piece == 0)
+        return sl->clones == 0;
+    *piece = (s->seq - sl->seq0) / sl->piece;
+    return dlen <= sl->piece && slot_pclones(sk, s->slot)[*piece] == 0;
+}
+
+/*
  * Build and emit one IPv4+TCP packet: seq, flags, the payload of @p s (dlen bytes; @p s may be
  * NULL when dlen is 0), pcount segments (GSO when > 1). A whole skb whose slot is not shared
  * goes out zero-copy: the packet borrows the slot, the headers go in the slot's headroom and
@@ -998,6 +1053,7 @@ transmit(struct txp_tcp_sock *sk, const struct tcp_skb *s, uint32_t seq, uint8_t
     struct txp_pkt *p;
     uint8_t *d;
     bool syn = (flags & TXP_TCP_SYN) != 0, zc = false, fast;
+    uint32_t zk = 0; /* zero-copy from a slot in pieces: the piece */
     uint32_t hl, total, sum;
     uint32_t tsval = (uint32_t)(now / NS_PER_MS) + sk->cfg.ts_offset;
 
@@ -1048,18 +1104,20 @@ transmit(struct txp_tcp_sock *sk, const struct tcp_skb *s, uint32_t seq, uint8_t
         txp_pkt_free(p);
         goto nobufs;
     }
-    if (dlen > 0 && s->csum_ok && sk->slots[s->slot].clones == 0 &&
-        (sk->slots[s->slot].piece == 0 || dlen <= sk->slots[s->slot].piece)) {
-        /* csum_ok: a slot holds the untrimmed, unsplit payload from its first byte. */
+    if (dlen > 0 && s->csum_ok && slot_zc_one(sk, s, dlen, &zk)) {
+        /* csum_ok: a contiguous slot holds the untrimmed, unsplit payload from its first
+         * byte; a slot in pieces holds it in the piece it starts on (dlen fits one). */
         struct tcp_slot *sl = &sk->slots[s->slot];
         uint32_t h = txp_pkt_headroom(p);
-        uint8_t *hdr = slot_payload(sk, s->slot) - IPV4_HLEN - hl;
+        uint8_t *hdr = slot_payload(sk, s->slot) + (size_t)zk * sl->stride - IPV4_HLEN - hl;
 
         if (txp_pkt_attach_ext(p, &sl->ext, hdr - h, h, total) != TXP_OK) {
             txp_pkt_free(p);
             goto nobufs;
         }
         sl->clones++;
+        if (sl->piece != 0)
+            slot_pclones(sk, s->slot)[zk]++;
         zc = true;
     } else {
         (void)txp_pkt_put(p, total);
@@ -1091,7 +1149,7 @@ transmit(struct txp_tcp_sock *sk, const struct tcp_skb *s, uint32_t seq, uint8_t
     /* Then the payload: its stored sum, or summed while it is copied into the packet. */
     if (zc)
         sum =
-            csum_block_add(sum, sk->slots[s->slot].piece ? slot_psum(sk, s->slot)[0] : s->csum, 0);
+            csum_block_add(sum, sk->slots[s->slot].piece ? slot_psum(sk, s->slot)[zk] : s->csum, 0);
     else if (dlen > 0)
         sum = skb_copy_out_csum(sk, s, seq, d + IPV4_HLEN + hl, dlen, sum);
     txp_store_be16(d + IPV4_HLEN + TXP_TCP_OFF_CSUM, txp_csum_fold(sum));
@@ -1168,10 +1226,16 @@ skb_split(struct txp_tcp_sock *sk, uint32_t i, uint32_t len, uint32_t mss)
     *n = *s;
     n->seq = s->seq + len;
     s->end_seq = s->seq + len;
-    /* Both halves keep their bytes in the slot; neither sum covers its half any more. */
-    if (s->slot != SLOT_NONE)
+    /* Both halves keep their bytes in the slot. A contiguous sum covers neither half any
+     * more; piece sums still do when the cut is on a piece (write_xmit cuts at MSS multiples). */
+    if (s->slot != SLOT_NONE) {
+        const struct tcp_slot *sl = &sk->slots[s->slot];
+
         sk->slots[s->slot].refs++;
-    s->csum_ok = n->csum_ok = false;
+        s->csum_ok = n->csum_ok = s->csum_ok && sl->piece != 0 && len % sl->piece == 0;
+    } else {
+        s->csum_ok = n->csum_ok = false;
+    }
     s->flags = (uint8_t)(s->flags & ~(TXP_TCP_FIN | TXP_TCP_PSH));
     set_tso_segs(s, mss);
     set_tso_segs(n, mss);
@@ -2024,7 +2088,10 @@ clean_rtx_queue(struct txp_tcp_sock *sk, uint64_t now, int64_t *rtt_us, bool *re
             if (skb_len(s) == 0 || !seq_after(sk->snd_una, s->seq) || (s->flags & TXP_TCP_SYN))
                 break;
             s->seq = sk->snd_una;
-            s->csum_ok = false; /* tcp_trim_head: the stored sum no longer matches */
+            /* tcp_trim_head: a contiguous sum no longer matches; piece sums do when the skb
+             * now starts on a piece (ACKs usually end on segments). */
+            s->csum_ok = s->csum_ok && s->slot != SLOT_NONE && sk->slots[s->slot].piece != 0 &&
+                         (s->seq - sk->slots[s->slot].seq0) % sk->slots[s->slot].piece == 0;
             set_tso_segs(s, current_mss(sk));
             if (s->pcount < old) {
                 uint32_t d = old - s->pcount;

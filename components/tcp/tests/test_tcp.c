@@ -1020,6 +1020,50 @@ test_gso_sw_zero_copy(void)
     CU_ASSERT(st.shared == 0 && st.in_use == 0);
 }
 
+/* gso_sw: cuts on pieces (cwnd quota, a retransmission of one segment) and a trim by an ACK
+ * that ends on a segment keep the piece sums, so those transmissions are zero-copy too. */
+static void
+test_gso_sw_split_zero_copy(void)
+{
+    struct txp_tcp_config c = cfg_default();
+    c.gso_max_size = 65536;
+    c.gso_sw = true;
+    struct txp_tcp_sock *sk = est_hold(&c);
+
+    fill_data();
+    /* One skb of 12 segments; cwnd 10 with the half-cwnd quota: cut at 5, then at 5 again. */
+    CU_ASSERT(txp_tcp_sendmsg(sk, data, 12 * 1448, 0, 20 * MS) == 12 * 1448);
+    CU_ASSERT_FATAL(hold.n == 10);
+    for (uint32_t i = 0; i < 10; i++) {
+        CU_ASSERT(txp_pkt_shared(hold.p[i]));
+        check_payload(hold.p[i], ISN + 1 + i * 1448, 1448);
+    }
+    hold_free();
+    /* An ACK of 3 segments trims the first skb on a piece; slow start sends the last 2. */
+    CU_ASSERT(ack(sk, ISN + 1 + 3 * 1448, 65160, 30 * MS) == TXP_OK);
+    CU_ASSERT_FATAL(hold.n == 2);
+    for (uint32_t i = 0; i < 2; i++) {
+        CU_ASSERT(txp_pkt_shared(hold.p[i]));
+        check_payload(hold.p[i], ISN + 1 + (10 + i) * 1448, 1448);
+    }
+    hold_free();
+    /* RTO: cwnd 1, the trimmed head cut to one segment, still from its piece. */
+    txp_tcp_run_timers(sk, txp_tcp_next_timer(sk));
+    CU_ASSERT_FATAL(hold.n == 1);
+    CU_ASSERT(txp_pkt_shared(hold.p[0]));
+    check_payload(hold.p[0], ISN + 1 + 3 * 1448, 1448);
+    hold_free();
+    /* An ACK in the middle of a segment: that skb now goes by copy, bytes unchanged. */
+    CU_ASSERT(ack(sk, ISN + 1 + 4 * 1448 + 100, 65160, 3000 * MS) == TXP_OK);
+    hold_free();
+    txp_tcp_run_timers(sk, txp_tcp_next_timer(sk));
+    CU_ASSERT_FATAL(hold.n >= 1);
+    CU_ASSERT(!txp_pkt_shared(hold.p[0]));
+    check_payload(hold.p[0], ISN + 1 + 4 * 1448 + 100, 1348);
+    hold_free();
+    txp_tcp_destroy(sk);
+}
+
 /* Records every packet's bytes; with split, GSO packets are split by txp_tcp_gso_segment. */
 struct rec {
     struct txp_tcp_out out;
@@ -1196,6 +1240,7 @@ static const struct txp_h_test zc_tests[] = {
     TXP_H_TEST(test_zc_destroy_keeps_shared),
     TXP_H_TEST(test_zc_slots_exhausted),
     TXP_H_TEST(test_gso_sw_zero_copy),
+    TXP_H_TEST(test_gso_sw_split_zero_copy),
     TXP_H_TEST(test_gso_sw_matches_split),
     TXP_H_TEST_END,
 };
