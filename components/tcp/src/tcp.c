@@ -565,6 +565,7 @@ slot_release(struct txp_pkt_ext *self, struct txp_pkt *p)
         uint32_t i = (uint32_t)(sl - sk->slots);
         size_t k = (size_t)(p->buf + sl->stride - slot_payload(sk, i)) / sl->stride;
 
+        TXP_ASSERT(k < sk->maxp && slot_pclones(sk, i)[k] > 0);
         slot_pclones(sk, i)[k]--;
     }
     if (sk->zombie) {
