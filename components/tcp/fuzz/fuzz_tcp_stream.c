@@ -15,12 +15,14 @@
  *  - an invalid ACK (beyond snd_nxt) leaves the socket's state unchanged;
  *  - unless the connection was aborted, once the peer acknowledges everything every written
  *    byte has been emitted and snd_una == write_seq;
- *  - the last packet emitted is kept until the next one (a transmission still in flight, so a
- *    retransmission of the same bytes must not share them) and the final one past
- *    txp_tcp_destroy, which must leave its bytes and checksums intact (freed after).
+ *  - the last 1 + (byte 0 >> 4) packets emitted are kept, checked intact at every later
+ *    emission (transmissions still in flight, so a retransmission of the same bytes, or of
+ *    other pieces of the same slot, must not disturb them), and the final ones past
+ *    txp_tcp_destroy, which must leave their bytes and checksums intact (freed after).
  *
- * Input: 4 header bytes [options bits, mtu index, window scale, gso (bit 0 GSO, bit 1 software
- * segmentation at transmit: then no packet may be a GSO one)], then 4-byte records
+ * Input: 4 header bytes [options bits (low 4) and packets held (high 4), mtu index, window
+ * scale, gso (bit 0 GSO, bit 1 software segmentation at transmit: then no packet may be a GSO
+ * one)], then 4-byte records
  * [op, a, b, c]: op % 10 = 0 write (a*256+b bytes, c & 1 MSG_MORE), 1 ACK of a fraction a/255
  * of the data in flight with window b*c*16, 2 window update, 3 ACK beyond snd_nxt, 4 clock step
  * a*b*100 us, 5 run timers at the next deadline, 6 NODELAY (a&1), 7 CORK (a&1), 8 shutdown,
@@ -55,8 +57,9 @@ struct fz {
     uint32_t written;
     uint32_t offered; /* written + the bytes of a sendmsg in progress */
     bool fin_sent;
-    struct txp_pkt *held; /* the last packet emitted, still "in flight" */
-    bool gso_sw;          /* the socket segments its GSO skbs itself */
+    struct txp_pkt *held[16]; /* the last packets emitted, still "in flight" */
+    uint32_t nheld, hold_max;
+    bool gso_sw; /* the socket segments its GSO skbs itself */
 };
 
 static struct fz *F;
@@ -130,10 +133,14 @@ on_out(struct txp_tcp_out *self, struct txp_pkt *p, uint64_t now)
         FZ_CHECK(seq + n == ISN + 1 + f->written);
         f->fin_sent = true;
     }
-    if (f->held != NULL)
-        FZ_CHECK(check_csums(f->held) == f->held->len); /* not disturbed by later sends */
-    txp_pkt_free(f->held);
-    f->held = p;
+    for (uint32_t i = 0; i < f->nheld; i++) /* not disturbed by later sends */
+        FZ_CHECK(check_csums(f->held[i]) == f->held[i]->len);
+    if (f->nheld == f->hold_max) {
+        txp_pkt_free(f->held[0]);
+        memmove(f->held, f->held + 1, (f->nheld - 1) * sizeof(f->held[0]));
+        f->nheld--;
+    }
+    f->held[f->nheld++] = p;
 }
 
 static size_t
@@ -188,6 +195,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memset(F, 0, sizeof(*F));
     F->out.fn = on_out;
+    F->hold_max = 1u + (data[0] >> 4);
     if (txp_pkt_pool_create(&pc, NULL, &pool) != TXP_OK)
         return 0;
     txp_tcp_config_default(&c);
@@ -311,11 +319,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FZ_CHECK(F->seen[k]);
     }
     txp_tcp_destroy(sk);
-    if (F->held != NULL) {
-        (void)check_csums(F->held); /* still readable: the slots outlive the socket */
-        txp_pkt_free(F->held);
-        F->held = NULL;
+    for (uint32_t i = 0; i < F->nheld; i++) {
+        (void)check_csums(F->held[i]); /* still readable: the slots outlive the socket */
+        txp_pkt_free(F->held[i]);
+        F->held[i] = NULL;
     }
+    F->nheld = 0;
     FZ_CHECK(txp_pkt_pool_in_use(pool) == 0);
     txp_pkt_pool_destroy(pool);
     return 0;

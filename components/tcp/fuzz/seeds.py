@@ -61,6 +61,11 @@ def stream_seeds():
     body = hdr(1, 1, 223, 3) + rec(0, 0xf0, 0) + rec(1, 128, 250, 250) + rec(5) + \
         rec(1, 255, 250, 250)
     out["%03d-jumbo-gso-sw.bin" % len(out)] = body
+    # gso_sw with 12 packets held in flight (opts high nibble): cwnd cuts and retransmissions
+    # while earlier segments of the same slot are still out
+    body = hdr(0xB7, 0, 36, 3) + rec(0, 0x60, 0) + rec(1, 80, 200, 200) + rec(5) + \
+        rec(1, 200, 200, 200) + rec(0, 0x30, 0x10) + rec(5) * 2 + rec(1, 255, 255, 255)
+    out["%03d-held-gso-sw.bin" % len(out)] = body
     return out
 
 
