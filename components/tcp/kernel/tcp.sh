@@ -15,7 +15,10 @@
 #   - SYN: option bytes (TSval normalised), MSS value, window, IP total length, DF;
 #   - the handshake ACK: window field and option layout;
 #   - data: the set of (relative seq, length) of first transmissions, every length the MSS
-#     but the last, established options NOP NOP TS, PSH on the last data segment;
+#     but the last, established options NOP NOP TS, PSH on the last data segment, and PSH
+#     ending the first GSO skb. Linux's TCP always builds GSO skbs (forced on
+#     since 4.13, whatever the device) and segments them in software when the device has GSO
+#     off, so the replay runs with gso_max_size 65536 and gso_sw;
 #   - FIN: FIN|ACK ending the stream right after the data (whether it rides on the last data
 #     segment depends on when the application's shutdown landed: listed as a divergence).
 # Differences kept on purpose are listed in divergences.txt (key, kernel, reason); the
@@ -111,7 +114,8 @@ tsv0 = opts["Timestamp"][0] if "Timestamp" in opts else 0
 cfg = {"saddr": A, "daddr": B, "sport": syn[TCP].sport, "dport": 5001, "isn": isn,
        "ts_offset": tsv0, "ip_id": syn[IP].id, "mtu": mtu, "ts": "Timestamp" in opts,
        "sack": "SAckOK" in opts, "wscale": "WScale" in opts,
-       "rcv_wscale": opts.get("WScale", 0), "rcv_space": 65536, "gso_max_size": 0,
+       "rcv_wscale": opts.get("WScale", 0), "rcv_space": 65536, "gso_max_size": 65536,
+       "gso_sw": True,
        "nodelay": False, "user_mss": 0}
 data = [p for p in a if len(bytes(p[TCP].payload)) > 0]
 fin = [p for p in a if int(p[TCP].flags) & 0x01]
@@ -191,6 +195,9 @@ check("psh-last", int(data[-1][TCP].flags) & 0x08 and int(od[-1][TCP].flags) & 0
       "PSH on the last data segment")
 kpsh = sorted(set((p[TCP].seq - isn) & 0xFFFFFFFF for p in data if int(p[TCP].flags) & 0x08))
 opsh = sorted(set((p[TCP].seq - isn) & 0xFFFFFFFF for p in od if int(p[TCP].flags) & 0x08))
+check("psh-gso-first", len(kpsh) >= 1 and kpsh[:1] == opsh[:1],
+      "PSH ending the first GSO skb, sent before any data can be acked (size_goal cut by the "
+      "half-cwnd quota of cwnd 10), at %s (txpath %s)" % (kpsh[:1], opsh[:1]))
 check("psh-mid-stream", kpsh == opsh, "PSH at %s (txpath %s)" % (kpsh[:6], opsh[:6]))
 of = [p for p in ours if int(p[TCP].flags) & 0x01]
 def fin_end(p):
