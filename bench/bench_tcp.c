@@ -178,29 +178,30 @@ one_transfer(struct ctx *c)
     return 1;
 }
 
+/* @p iters transfers on @p sk. @return 0 when every write left as FLOOR_SEGS segments of at
+ * most one MSS. */
 static int
-run_txp(struct ctx *c, uint64_t iters)
+run_on(struct ctx *c, struct txp_tcp_sock *sk, uint64_t iters)
 {
     uint64_t segs = c->sink.segs;
 
-    c->sk = c->sk_gso;
+    c->sk = sk;
     for (uint64_t i = 0; i < iters; i++)
         if (one_transfer(c) != 0)
             return 1;
-    /* Every write left as FLOOR_SEGS segments of at most one MSS. */
     return c->sink.segs - segs != iters * FLOOR_SEGS || c->sink.bad != 0;
+}
+
+static int
+run_txp(struct ctx *c, uint64_t iters)
+{
+    return run_on(c, c->sk_gso, iters);
 }
 
 static int
 run_txp_one(struct ctx *c, uint64_t iters)
 {
-    uint64_t segs = c->sink.segs;
-
-    c->sk = c->sk_one;
-    for (uint64_t i = 0; i < iters; i++)
-        if (one_transfer(c) != 0)
-            return 1;
-    return c->sink.segs - segs != iters * FLOOR_SEGS || c->sink.bad != 0;
+    return run_on(c, c->sk_one, iters);
 }
 
 static int

@@ -977,15 +977,23 @@ test_zc_slots_exhausted(void)
     txp_tcp_destroy(sk);
 }
 
+/* An established socket with GSO segmented at transmit, its packets held. */
+static struct txp_tcp_sock *
+est_hold_gso_sw(void)
+{
+    struct txp_tcp_config c = cfg_default();
+
+    c.gso_max_size = 65536;
+    c.gso_sw = true;
+    return est_hold(&c);
+}
+
 /* gso_sw: a GSO skb leaves as its segments, each borrowing its piece of the slot; a
  * retransmission while they are still held is a copy; destroy keeps the pieces for them. */
 static void
 test_gso_sw_zero_copy(void)
 {
-    struct txp_tcp_config c = cfg_default();
-    c.gso_max_size = 65536;
-    c.gso_sw = true;
-    struct txp_tcp_sock *sk = est_hold(&c);
+    struct txp_tcp_sock *sk = est_hold_gso_sw();
     struct txp_pkt_pool_stats st;
     struct txp_tcp_info in;
 
@@ -1025,10 +1033,7 @@ test_gso_sw_zero_copy(void)
 static void
 test_gso_sw_split_zero_copy(void)
 {
-    struct txp_tcp_config c = cfg_default();
-    c.gso_max_size = 65536;
-    c.gso_sw = true;
-    struct txp_tcp_sock *sk = est_hold(&c);
+    struct txp_tcp_sock *sk = est_hold_gso_sw();
 
     fill_data();
     /* One skb of 12 segments; cwnd 10 with the half-cwnd quota: cut at 5, then at 5 again. */
