@@ -93,9 +93,7 @@
  * header room and alignment each); a smaller MSS keeps the payload contiguous (sent by copy). */
 #define SW_PIECE_MIN 1024u
 /* sendmsg prefetches the next skb's first bytes at most (the hardware streams the rest). */
-#ifndef PREFETCH_MAX
 #define PREFETCH_MAX 2048u
-#endif
 
 struct tcp_skb {
     uint32_t seq, end_seq;
@@ -933,13 +931,14 @@ pool_room(const struct txp_tcp_sock *sk)
  * packets txp_tcp_gso_segment makes of the super-segment transmit() would build: IPv4 ID + i,
  * seq + i * mss, CWR on the first only, PSH (forced on a GSO skb) and FIN on the last only.
  * The headers are built once and copied into each segment with its own fields patched. When
- * the whole skb was never split or trimmed, no earlier transmission still shares its slot and
- * its pieces are MSS-sized, segment i borrows piece i (its headers go in the piece's header
- * room) and its checksum adds the piece's stored sum; otherwise each payload is
- * checksum-copied. @return TXP_ENOBUFS (nothing emitted) when the pool has fewer free packets
- * than segments; else TXP_OK, also when the output took packets from the pool meanwhile and
- * the last segments could not be built: those count in alloc_fails and are lost as a device
- * drop is (the retransmission timer recovers them).
+ * the skb's piece sums are valid (csum_ok: it starts on a piece, cut and trimmed only on
+ * pieces), its pieces are MSS-sized and no earlier transmission still shares one of them,
+ * segment i borrows the skb's i-th piece (its headers go in the piece's header room) and its
+ * checksum adds that piece's stored sum; otherwise each payload is checksum-copied. @return
+ * TXP_ENOBUFS (nothing emitted) when the pool has fewer free packets than segments; else TXP_OK,
+ * also when the output took packets from the pool meanwhile and the last segments could not be
+ * built: those count in alloc_fails and are lost as a device drop is (the retransmission timer
+ * recovers them).
  */
 static int
 transmit_sw(struct txp_tcp_sock *sk, const struct tcp_skb *s, uint32_t seq, uint8_t flags,
