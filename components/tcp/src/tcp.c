@@ -132,6 +132,14 @@ struct tcp_slot {
     uint32_t next_free;      /* free list link */
 };
 
+/* gso_sw: one piece of a slot, with the release hook of the packets sharing it (so the hook
+ * knows the piece without computing it from the packet's address). */
+struct tcp_piece {
+    struct txp_pkt_ext ext; /* release hook of the packets attached to this piece */
+    struct tcp_slot *sl;    /* its slot */
+    uint32_t clones;        /* packets sharing the piece */
+};
+
 struct txp_tcp_sock {
     struct txp_tcp_config cfg;
     const struct txp_alloc *a;
@@ -154,10 +162,10 @@ struct txp_tcp_sock {
     uint8_t *slot_mem; /* nslots x slot_size bytes */
     struct tcp_slot *slots;
     uint32_t nslots, slot_size, slot_cap, slot_free;
-    uint32_t *psum;      /* gso_sw: nslots x maxp piece sums, else NULL */
-    uint16_t *pclones;   /* gso_sw: nslots x maxp packets sharing each piece */
-    uint32_t maxp;       /* pieces a slot can have (gso_sw) */
-    uint32_t zombie_out; /* after txp_tcp_destroy: transmissions still sharing slots */
+    uint32_t *psum;           /* gso_sw: nslots x maxp piece sums, else NULL */
+    struct tcp_piece *pieces; /* gso_sw: nslots x maxp, else NULL */
+    uint32_t maxp;            /* pieces a slot can have (gso_sw) */
+    uint32_t zombie_out;      /* after txp_tcp_destroy: transmissions still sharing slots */
     bool zombie;
     struct tcp_skb *q;
     uint32_t qcap, qhead, qlen, nsent;
@@ -458,6 +466,7 @@ slots_size(const struct txp_tcp_config *cfg, uint32_t *nslots, uint32_t *size, u
 }
 
 static void slot_release(struct txp_pkt_ext *self, struct txp_pkt *p);
+static void piece_release(struct txp_pkt_ext *self, struct txp_pkt *p);
 
 /* The last of a socket: its slots and its header (after the ring and the queue). */
 static void
@@ -468,7 +477,7 @@ sock_free_slots(struct txp_tcp_sock *sk)
     txp_free(a, sk->slot_mem);
     txp_free(a, sk->slots);
     txp_free(a, sk->psum);
-    txp_free(a, sk->pclones);
+    txp_free(a, sk->pieces);
     txp_free(a, sk);
 }
 
@@ -485,6 +494,12 @@ slots_init(struct txp_tcp_sock *sk)
         sl->piece = 0;
         sl->next_free = sk->slot_free;
         sk->slot_free = i;
+        for (uint32_t k = 0; k < sk->maxp; k++) {
+            struct tcp_piece *pc = &sk->pieces[(size_t)i * sk->maxp + k];
+            pc->ext.release = piece_release;
+            pc->sl = sl;
+            pc->clones = 0;
+        }
     }
 }
 
@@ -513,21 +528,21 @@ slot_psum(const struct txp_tcp_sock *sk, uint32_t i)
     return sk->psum + (size_t)i * sk->maxp;
 }
 
-/* The packets sharing each piece of slot @p i (gso_sw). */
-static uint16_t *
-slot_pclones(const struct txp_tcp_sock *sk, uint32_t i)
+/* The pieces of slot @p i (gso_sw). */
+static struct tcp_piece *
+slot_pieces(const struct txp_tcp_sock *sk, uint32_t i)
 {
-    return sk->pclones + (size_t)i * sk->maxp;
+    return sk->pieces + (size_t)i * sk->maxp;
 }
 
 /* No packet shares pieces [@p k, @p k + @p n) of slot @p i. */
 static bool
 pieces_free(const struct txp_tcp_sock *sk, uint32_t i, uint32_t k, uint32_t n)
 {
-    const uint16_t *pc = slot_pclones(sk, i) + k;
+    const struct tcp_piece *pc = slot_pieces(sk, i) + k;
 
     for (uint32_t j = 0; j < n; j++)
-        if (pc[j] != 0)
+        if (pc[j].clones != 0)
             return false;
     return true;
 }
@@ -548,24 +563,13 @@ slot_maybe_free(struct txp_tcp_sock *sk, struct tcp_slot *sl)
     }
 }
 
-/* The pool packet sharing the slot let go of it (freed or unshared downstream). */
+/* A pool packet sharing the slot let go of it (freed or unshared downstream). */
 static void
-slot_release(struct txp_pkt_ext *self, struct txp_pkt *p)
+slot_let_go(struct tcp_slot *sl)
 {
-    struct tcp_slot *sl = TXP_CONTAINER_OF(self, struct tcp_slot, ext);
-
     struct txp_tcp_sock *sk = sl->sk;
 
     sl->clones--;
-    if (sl->piece != 0) {
-        /* The packet still points at the window attached: its base lies in the room in
-         * front of its piece, less than a stride before it. */
-        uint32_t i = (uint32_t)(sl - sk->slots);
-        size_t k = (size_t)(p->buf + sl->stride - slot_payload(sk, i)) / sl->stride;
-
-        TXP_ASSERT(k < sk->maxp && slot_pclones(sk, i)[k] > 0);
-        slot_pclones(sk, i)[k]--;
-    }
     if (sk->zombie) {
         /* destroyed: the slots outlived the socket for the packets still out */
         if (--sk->zombie_out == 0)
@@ -573,6 +577,25 @@ slot_release(struct txp_pkt_ext *self, struct txp_pkt *p)
         return;
     }
     slot_maybe_free(sk, sl);
+}
+
+static void
+slot_release(struct txp_pkt_ext *self, struct txp_pkt *p)
+{
+    (void)p;
+    slot_let_go(TXP_CONTAINER_OF(self, struct tcp_slot, ext));
+}
+
+/* The same for a packet sharing one piece of a slot in pieces. */
+static void
+piece_release(struct txp_pkt_ext *self, struct txp_pkt *p)
+{
+    struct tcp_piece *pc = TXP_CONTAINER_OF(self, struct tcp_piece, ext);
+
+    (void)p;
+    TXP_ASSERT(pc->clones > 0);
+    pc->clones--;
+    slot_let_go(pc->sl);
 }
 
 /* An skb stops using its slot (acked, purged, or its bytes moved to the ring). */
@@ -613,13 +636,11 @@ txp_tcp_create(const struct txp_tcp_config *cfg, const struct txp_alloc *a,
     if (gso_sw(cfg)) {
         sk->psum =
             txp_alloc_mem(a, (size_t)sk->nslots * sk->maxp * sizeof(uint32_t), _Alignof(uint32_t));
-        sk->pclones =
-            txp_alloc_mem(a, (size_t)sk->nslots * sk->maxp * sizeof(uint16_t), _Alignof(uint16_t));
-        if (sk->pclones != NULL)
-            memset(sk->pclones, 0, (size_t)sk->nslots * sk->maxp * sizeof(uint16_t));
+        sk->pieces = txp_alloc_mem(a, (size_t)sk->nslots * sk->maxp * sizeof(struct tcp_piece),
+                                   _Alignof(struct tcp_piece));
     }
     if (sk->ring == NULL || sk->q == NULL || sk->slot_mem == NULL || sk->slots == NULL ||
-        (gso_sw(cfg) && (sk->psum == NULL || sk->pclones == NULL))) {
+        (gso_sw(cfg) && (sk->psum == NULL || sk->pieces == NULL))) {
         txp_free(a, sk->ring);
         txp_free(a, sk->q);
         sock_free_slots(sk);
@@ -985,10 +1006,12 @@ transmit_sw(struct txp_tcp_sock *sk, const struct tcp_skb *s, uint32_t seq, uint
             uint32_t h = txp_pkt_headroom(p);
             uint8_t *hdr = slot_payload(sk, s->slot) + (size_t)(k0 + i) * sl->stride - hlen;
 
+            struct tcp_piece *pc = &slot_pieces(sk, s->slot)[k0 + i];
+
             /* Cannot fail: a fresh pool packet whose buffer holds the window (checked). */
-            (void)txp_pkt_attach_ext(p, &sl->ext, hdr - h, h, total);
+            (void)txp_pkt_attach_ext(p, &pc->ext, hdr - h, h, total);
             sl->clones++;
-            slot_pclones(sk, s->slot)[k0 + i]++;
+            pc->clones++;
         } else {
             (void)txp_pkt_put(p, total);
         }
@@ -1033,7 +1056,7 @@ slot_zc_one(const struct txp_tcp_sock *sk, const struct tcp_skb *s, uint32_t dle
     if (sl->piece == 0)
         return sl->clones == 0;
     *piece = (s->seq - sl->seq0) / sl->piece;
-    return dlen <= sl->piece && slot_pclones(sk, s->slot)[*piece] == 0;
+    return dlen <= sl->piece && slot_pieces(sk, s->slot)[*piece].clones == 0;
 }
 
 /*
@@ -1108,16 +1131,17 @@ transmit(struct txp_tcp_sock *sk, const struct tcp_skb *s, uint32_t seq, uint8_t
         /* csum_ok: a contiguous slot holds the untrimmed, unsplit payload from its first
          * byte; a slot in pieces holds it in the piece it starts on (dlen fits one). */
         struct tcp_slot *sl = &sk->slots[s->slot];
+        struct tcp_piece *pc = sl->piece != 0 ? &slot_pieces(sk, s->slot)[zk] : NULL;
         uint32_t h = txp_pkt_headroom(p);
         uint8_t *hdr = slot_payload(sk, s->slot) + (size_t)zk * sl->stride - IPV4_HLEN - hl;
 
-        if (txp_pkt_attach_ext(p, &sl->ext, hdr - h, h, total) != TXP_OK) {
+        if (txp_pkt_attach_ext(p, pc != NULL ? &pc->ext : &sl->ext, hdr - h, h, total) != TXP_OK) {
             txp_pkt_free(p);
             goto nobufs;
         }
         sl->clones++;
-        if (sl->piece != 0)
-            slot_pclones(sk, s->slot)[zk]++;
+        if (pc != NULL)
+            pc->clones++;
         zc = true;
     } else {
         (void)txp_pkt_put(p, total);
